@@ -1,0 +1,73 @@
+import { defineRule } from '../../src/rule.js';
+import { findTokenFormat, looksLikeSecretValue, mask, SECRET_NAME } from '../../src/analyzers/secrets.js';
+
+// `name = "value"`, `name: 'value'`, `"name": "value"`, `NAME=value` (env), `name: value` (YAML).
+const ASSIGNMENT = /(?:^|[\s{,;(])["']?([A-Za-z_][\w.-]*)["']?\s*(?:=|:(?!:))\s*(?:(["'`])((?:(?!\2)[^\\\n]|\\.)*)\2|([^\s"'`#,;{}()[\]]+))/g;
+
+export default defineRule({
+  meta: {
+    id: 'security/hardcoded-secret',
+    area: 'security',
+    severity: 'error',
+    title: 'Secret committed to the repository',
+    guidance: 'Security Reference › Secret Hygiene Checklist',
+    checklist: ['security.no-secrets-in-repo'],
+    description:
+      'A credential in the repository is readable by everyone with access to it, and stays in the git history after it is deleted. Known token formats (AWS, GitHub, Slack, Stripe, Google, SendGrid, npm, private keys, database URLs with a password) are flagged anywhere; other values are flagged when a secret-like name is given a high-entropy literal. Revoke and rotate the secret, then load it at runtime from the environment or a secrets manager.',
+    examples: {
+      bad: [
+        {
+          path: 'src/payments/stripe.ts',
+          code: "import Stripe from 'stripe';\n\nconst stripe = new Stripe('sk_live_51HqLyjWDarjtT1zdp7dcXbmQdeJfO2', { apiVersion: '2024-06-20' });\nexport default stripe;\n",
+        },
+        { path: 'config/settings.ts', code: "export const settings = {\n  webhookSecret: 'w7Gq2LzX9pVb4KtR8mYc1NdF',\n};\n" },
+        { path: 'deploy/app.env', code: 'DATABASE_URL=postgres://app:Tr0ub4dor3xQ@db.internal:5432/app\n' },
+      ],
+      good: [
+        {
+          path: 'src/payments/stripe.ts',
+          code: "import Stripe from 'stripe';\n\nconst stripe = new Stripe(process.env.STRIPE_SECRET_KEY!, { apiVersion: '2024-06-20' });\nexport default stripe;\n",
+        },
+        { path: 'config/settings.ts', code: "export const settings = {\n  passwordField: 'password',\n  tokenHeader: 'x-auth-token',\n  apiKey: process.env.API_KEY ?? '',\n};\n" },
+        { path: 'deploy/app.env.example', code: 'DATABASE_URL=postgres://app:changeme@localhost:5432/app\nAPI_TOKEN=your-token-here\n' },
+      ],
+    },
+  },
+  text: {
+    kinds: ['code', 'env', 'yaml', 'json', 'dockerfile', 'js-migration'],
+    check(ctx) {
+      const { lines } = ctx.file;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.length > 2000) continue; // minified or data lines: token formats only below
+        const token = findTokenFormat(line);
+        if (token) {
+          if (/changeme|example|localhost|password@|user:pass@|<[^>]+>/i.test(token.match) && token.name.startsWith('database')) continue;
+          ctx.report({
+            startLine: i + 1,
+            message: `A ${token.name} (\`${mask(token.match)}\`) is committed here. Anyone who can read the repository or its history can use it. Revoke and rotate it now, then read it at runtime from the environment or your secrets manager.`,
+          });
+          continue;
+        }
+        for (const m of line.matchAll(ASSIGNMENT)) {
+          const name = m[1];
+          const value = m[3] ?? m[4] ?? '';
+          const last = name.split('.').pop() ?? name;
+          if (!SECRET_NAME.test(last) || !looksLikeSecretValue(value)) continue;
+          ctx.report({
+            startLine: i + 1,
+            message: `\`${name}\` is set to a literal that looks like a real credential (\`${mask(value)}\`). Committed secrets stay in the git history for good. Rotate it and load it at runtime instead, e.g. \`process.env.${constantName(last)}\`.`,
+          });
+          break;
+        }
+      }
+    },
+  },
+});
+
+function constantName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[.-]/g, '_')
+    .toUpperCase();
+}

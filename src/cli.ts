@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile } from './config/load.js';
+import { parseByteSize, type Config } from './config/schema.js';
+import { review } from './engine.js';
+import type { ChangeSet, ReviewResult } from './model.js';
+import { toJson } from './reporters/json.js';
+import { toMarkdown } from './reporters/markdown.js';
+import { toSarif } from './reporters/sarif.js';
+import { toText } from './reporters/text.js';
+import { gitChangeSet, scanPaths, SourceError } from './sources/local.js';
+
+const FORMATS = ['text', 'markdown', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) return JSON.parse(readFileSync(candidate, 'utf8')).version ?? '0.0.0';
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+function repoRoot(cwd: string): string | undefined {
+  const res = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' });
+  return res.status === 0 ? res.stdout.trim() : undefined;
+}
+
+/** The config file: --config, else .github/backend-review.yml at the repo root (or cwd outside a repo). */
+async function resolveConfig(cwd: string, explicit: string | undefined, failOn: string | undefined): Promise<Config> {
+  let config: Config;
+  if (explicit) config = await loadConfigFile(resolve(cwd, explicit));
+  else {
+    const path = join(repoRoot(cwd) ?? cwd, CONFIG_PATH);
+    config = existsSync(path) ? await loadConfigFile(path) : defaultConfig();
+  }
+  if (failOn) config = { ...config, fail_on: failOn as Config['fail_on'] };
+  return config;
+}
+
+function render(result: ReviewResult, format: Format, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return toJson(result) + '\n';
+    case 'sarif':
+      return toSarif(result, { version: packageVersion() }) + '\n';
+    case 'markdown':
+      return toMarkdown(result) + '\n';
+    default:
+      return toText(result, { color });
+  }
+}
+
+interface CommonOptions {
+  format: Format;
+  config?: string;
+  failOn?: string;
+  color?: boolean;
+}
+
+export interface CliIO {
+  cwd: string;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+}
+
+/** Runs the CLI and returns the exit status; never calls process.exit, so piped output is never cut short. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let status: number = EXIT.ok;
+  const run = async (makeChangeSet: (config: Config) => Promise<ChangeSet>, opts: CommonOptions) => {
+    const config = await resolveConfig(io.cwd, opts.config, opts.failOn);
+    const changeSet = await makeChangeSet(config);
+    const result = await review(changeSet, config);
+    io.stdout(render(result, opts.format, opts.color ?? io.isTTY));
+    status = result.failed ? EXIT.failed : EXIT.ok;
+  };
+
+  const program = new Command()
+    .name('backend-review')
+    .description('Reviews SQL migrations, API handlers and config against senior backend guidance.')
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showSuggestionAfterError();
+
+  const common = (cmd: Command) =>
+    cmd
+      .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+      .option('-c, --config <file>', `config file (default: ${CONFIG_PATH} at the repository root)`)
+      .addOption(new Option('--fail-on <level>', 'override fail_on from the config').choices(['error', 'warning', 'never']))
+      .option('--no-color', 'plain text output');
+
+  common(program.command('scan').argument('[paths...]', 'files or folders (default: the current folder)'))
+    .description('analyse whole files: every line counts as changed')
+    .action(async (paths: string[], opts: CommonOptions) => {
+      await run((config) => scanPaths(paths, io.cwd, parseByteSize(config.limits.max_file_size)), opts);
+    });
+
+  common(program.command('review'))
+    .description('analyse what changed between the merge base of --base and --head (default: the working tree)')
+    .option('--base <ref>', 'branch or commit to compare against (default: origin/HEAD, main or master)')
+    .option('--head <ref>', 'commit to review (default: the working tree, including untracked files)')
+    .action(async (opts: CommonOptions & { base?: string; head?: string }) => {
+      await run(
+        (config) => gitChangeSet({ cwd: io.cwd, base: opts.base, head: opts.head, maxBytes: parseByteSize(config.limits.max_file_size) }),
+        opts,
+      );
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ConfigError || err instanceof SourceError) {
+      io.stderr(`backend-review: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`backend-review: unexpected error: ${(err as Error).stack ?? err}\n`);
+    return EXIT.usage;
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return Boolean(process.argv[1]) && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  runCli(process.argv.slice(2), {
+    cwd: process.cwd(),
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

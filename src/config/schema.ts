@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { AREAS, SEVERITIES } from '../model.js';
+
+export const DEFAULT_MIGRATION_PATHS = [
+  '**/migrations/**/*.sql', // raw SQL, Supabase (supabase/migrations), Prisma (prisma/migrations/*/migration.sql)
+  '**/migration/**/*.sql',
+  '**/*.up.sql', // golang-migrate
+  '**/*.down.sql',
+  '**/V*__*.sql', // Flyway versioned
+  '**/R__*.sql', // Flyway repeatable
+  '**/migrations/**/*.{js,cjs,mjs,ts}', // Knex, Sequelize, node-pg-migrate, Kysely, TypeORM
+  '**/migration/**/*.{js,cjs,mjs,ts}', // TypeORM's default folder name
+];
+
+const severityOrOff = z.enum([...SEVERITIES, 'off']);
+const areaSwitch = z.union([z.boolean(), z.literal('off'), z.literal('on')]);
+const globList = z.array(z.string().min(1, 'a glob must not be empty'));
+
+// A size such as 1048576, "512kb" or "1MB".
+const byteSize = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb)?\s*$/i, 'expected a size such as 1048576, "512KB" or "1MB"'),
+]);
+
+export const configSchema = z.strictObject({
+  fail_on: z.enum(['error', 'warning', 'never']).default('error'),
+  include: globList.default(['**']),
+  exclude: globList.default([]),
+  rules: z
+    .record(z.string().regex(/^[a-z]+\/[a-z0-9-]+$/, 'expected a rule id such as migration/drop-column'), severityOrOff)
+    .default({}),
+  areas: z.partialRecord(z.enum(AREAS), areaSwitch).default({}),
+  migrations: z
+    .strictObject({
+      paths: globList.default(DEFAULT_MIGRATION_PATHS),
+      postgres_version: z.number().int().min(9).max(30).default(16),
+      assume_in_transaction: z.boolean().default(false),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      require_versioning: z.boolean().default(true),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      max_file_size: byteSize.default(1024 * 1024),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+
+export function parseByteSize(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb)?\s*$/i.exec(value);
+  if (!m) throw new Error(`invalid size ${value}`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1;
+  return Math.round(Number(m[1]) * factor);
+}
+
+export function areaEnabled(config: Config, area: string): boolean {
+  const v = (config.areas as Record<string, boolean | string | undefined>)[area];
+  return !(v === false || v === 'off');
+}

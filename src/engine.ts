@@ -1,0 +1,319 @@
+import { ts } from 'ts-morph';
+import { RULES, ruleById } from '../checks/index.js';
+import { areaEnabled, type Config } from './config/schema.js';
+import { classify, isSelected, type FileKind } from './files.js';
+import type { ChangeKind, ChangeSet, ChangedFile, Finding, ReviewResult, Severity } from './model.js';
+import type { AnalyzedFile, BaseContext, Report, Rule } from './rule.js';
+import { CodeFile } from './analyzers/code/code-file.js';
+import { loadSqlParser, parseSql } from './analyzers/sql/parse.js';
+import { applyStatement, createState, frameworkOf, runnerWrapsSql, type Migration } from './analyzers/sql/migration.js';
+import { extractJsMigration } from './analyzers/sql/js-migration.js';
+import { parseSuppressions, type Suppression } from './suppressions.js';
+import { assignFingerprints } from './fingerprint.js';
+import { evaluateChecklist } from './checklist.js';
+import { META_RULES } from './meta-rules.js';
+
+type RawFinding = Omit<Finding, 'fingerprint'>;
+
+export interface ReviewOptions {
+  /** Replace the rule registry (tests run single rules this way). */
+  rules?: Rule[];
+}
+
+
+/**
+ * Reviews a change set: runs every enabled rule once over each relevant file (each file
+ * is parsed once and shared by all rules), then applies suppressions, the config and the
+ * changed-lines filter, and evaluates the checklist. Knows nothing about GitHub.
+ */
+export async function review(changeSet: ChangeSet, config: Config, options: ReviewOptions = {}): Promise<ReviewResult> {
+  const started = performance.now();
+  const rules = (options.rules ?? RULES).filter((r) => ruleEnabled(r, config));
+  const raw: RawFinding[] = [];
+  const skipped: { path: string; reason: string }[] = [];
+
+  const analyzed: AnalyzedFile[] = [];
+  for (const file of changeSet.files) {
+    if (!isSelected(file.path, config)) continue;
+    if (file.skipped) {
+      skipped.push({ path: file.path, reason: file.skipped });
+      continue;
+    }
+    analyzed.push({ file, kinds: classify(file.path, config) });
+  }
+  const present = analyzed.filter((a) => a.file.status !== 'removed' && a.file.content !== undefined);
+
+  const reporter = (rule: Rule, path: string) => (r: Report) => {
+    raw.push({
+      ruleId: rule.meta.id,
+      category: rule.meta.area,
+      severity: r.severity ?? rule.meta.severity,
+      path: r.path ?? path,
+      startLine: Math.max(1, r.startLine),
+      endLine: Math.max(r.startLine, r.endLine ?? r.startLine),
+      message: r.message,
+      fix: r.fix,
+      wholeChange: r.wholeChange,
+    });
+  };
+  const guard = (rule: Rule, path: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      // One broken rule must not take the review down; say which rule failed where.
+      raw.push({
+        ruleId: META_RULES.analyzerError,
+        category: 'meta',
+        severity: 'notice',
+        path,
+        startLine: 1,
+        endLine: 1,
+        message: `Rule \`${rule.meta.id}\` failed on this file and was skipped: ${(err as Error).message}`,
+        wholeChange: true,
+      });
+    }
+  };
+
+  // Migrations: parse once, then walk the statements in order with the state they ran in.
+  const migrations: Migration[] = [];
+  const sqlRules = rules.filter((r) => r.sql || r.migration);
+  const migrationFiles = present.filter((a) => a.kinds.has('sql-migration') || a.kinds.has('js-migration'));
+  if (migrationFiles.length > 0 && (sqlRules.length > 0 || rules.some((r) => r.change))) {
+    await loadSqlParser();
+    for (const { file, kinds } of migrationFiles) {
+      const migration = kinds.has('sql-migration')
+        ? sqlMigration(file, config)
+        : extractJsMigration(file.path, file.content!, config);
+      if (migration) migrations.push(migration);
+    }
+    for (const migration of migrations) runMigrationRules(migration, sqlRules, config, reporter, guard);
+  }
+
+  // Code: parse once, one traversal, nodes dispatched by kind to the rules that asked.
+  const codeFiles = new Map<string, CodeFile>();
+  const codeRules = rules.filter((r) => r.code);
+  const byKind = new Map<ts.SyntaxKind, Rule[]>();
+  for (const rule of codeRules) for (const kind of rule.code!.kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
+  const codeFile = (path: string): CodeFile | undefined => {
+    const entry = present.find((a) => a.file.path === path);
+    if (!entry || !(entry.kinds.has('code') || entry.kinds.has('js-migration'))) return undefined;
+    let cf = codeFiles.get(path);
+    if (!cf) {
+      cf = new CodeFile(path, entry.file.content!);
+      codeFiles.set(path, cf);
+    }
+    return cf;
+  };
+  if (codeRules.length > 0) {
+    for (const { file, kinds } of present) {
+      if (!kinds.has('code')) continue;
+      const cf = codeFile(file.path)!;
+      const contexts = new Map(codeRules.map((rule) => [rule, { config, file: cf, report: reporter(rule, file.path) }]));
+      const visit = (node: ts.Node): void => {
+        const interested = byKind.get(node.kind);
+        if (interested) for (const rule of interested) guard(rule, file.path, () => rule.code!.visit(node, contexts.get(rule)!));
+        ts.forEachChild(node, visit);
+      };
+      visit(cf.sourceFile);
+    }
+  }
+
+  // Text: env files, YAML, Dockerfiles and anything else read line by line.
+  const textRules = rules.filter((r) => r.text);
+  if (textRules.length > 0) {
+    for (const { file, kinds } of present) {
+      const wanted = textRules.filter((r) => r.text!.kinds.some((k) => kinds.has(k)));
+      if (wanted.length === 0) continue;
+      const text = file.content!;
+      const textFile = { path: file.path, text, lines: text.split(/\r?\n/), kinds, file };
+      for (const rule of wanted) guard(rule, file.path, () => rule.text!.check({ config, file: textFile, report: reporter(rule, file.path) }));
+    }
+  }
+
+  // The change as a whole: cross-file and base-versus-head rules.
+  for (const rule of rules.filter((r) => r.change)) {
+    try {
+      await rule.change!({ config, files: analyzed, tree: changeSet.tree, migrations, codeFile, report: reporter(rule, '') });
+    } catch (err) {
+      raw.push({
+        ruleId: META_RULES.analyzerError,
+        category: 'meta',
+        severity: 'notice',
+        path: '',
+        startLine: 1,
+        endLine: 1,
+        message: `Rule \`${rule.meta.id}\` failed and was skipped: ${(err as Error).message}`,
+        wholeChange: true,
+      });
+    }
+  }
+
+  const contents = new Map<string, string[]>();
+  const linesOf = (path: string) => {
+    let lines = contents.get(path);
+    if (!lines) {
+      const content = changeSet.files.find((f) => f.path === path)?.content;
+      if (content === undefined) return undefined;
+      lines = content.split(/\r?\n/);
+      contents.set(path, lines);
+    }
+    return lines;
+  };
+
+  const afterSuppression = applySuppressions(raw, present, migrations, linesOf);
+  const configured = afterSuppression
+    .map((f) => ({ ...f, severity: effectiveSeverity(f.ruleId, f.severity, config) }))
+    .filter((f): f is RawFinding & { severity: Severity } => f.severity !== undefined);
+  const inScope = configured.filter((f) => onChangedLines(f, changeSet));
+  const findings = assignFingerprints(inScope, linesOf).sort(byLocation);
+
+  const touched = touchedKinds(present);
+  const checklist = evaluateChecklist(touched, rules.map((r) => r.meta), findings);
+  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
+  const byArea: Record<string, number> = {};
+  for (const f of findings) {
+    bySeverity[f.severity]++;
+    byArea[f.category] = (byArea[f.category] ?? 0) + 1;
+  }
+  return {
+    findings,
+    checklist,
+    skipped,
+    stats: {
+      filesAnalyzed: present.length,
+      filesSkipped: skipped.length,
+      findings: findings.length,
+      bySeverity,
+      byArea,
+      durationMs: Math.round(performance.now() - started),
+    },
+    failed: config.fail_on === 'never' ? false : config.fail_on === 'warning' ? bySeverity.error + bySeverity.warning > 0 : bySeverity.error > 0,
+  };
+}
+
+function ruleEnabled(rule: Rule, config: Config): boolean {
+  if (!areaEnabled(config, rule.meta.area)) return false;
+  return config.rules[rule.meta.id] !== 'off';
+}
+
+function effectiveSeverity(ruleId: string, severity: Severity, config: Config): Severity | undefined {
+  const set = config.rules[ruleId];
+  if (set === 'off') return undefined;
+  // A per-finding escalation (TRUNCATE … CASCADE) is kept unless the config sets one.
+  return set ?? severity;
+}
+
+function sqlMigration(file: ChangedFile, config: Config): Migration {
+  const framework = frameworkOf(file.path);
+  const parsed = parseSql(file.content!);
+  return {
+    path: file.path,
+    framework,
+    runnerTransaction: runnerWrapsSql(framework, config),
+    statements: parsed.statements.map((s, index) => ({ ...s, index })),
+    errors: parsed.errors,
+    lines: file.content!.split(/\r?\n/),
+  };
+}
+
+function runMigrationRules(
+  migration: Migration,
+  rules: Rule[],
+  config: Config,
+  reporter: (rule: Rule, path: string) => (r: Report) => void,
+  guard: (rule: Rule, path: string, fn: () => void) => void,
+): void {
+  const state = createState(migration, config);
+  const byKind = new Map<string, Rule[]>();
+  const forAll: Rule[] = [];
+  for (const rule of rules) {
+    if (!rule.sql) continue;
+    if (!rule.sql.kinds) forAll.push(rule);
+    else for (const kind of rule.sql.kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
+  }
+  const contexts = new Map(rules.map((rule) => [rule, { config, migration, state, report: reporter(rule, migration.path) }]));
+  for (const stmt of migration.statements) {
+    for (const rule of byKind.get(stmt.kind) ?? []) guard(rule, migration.path, () => rule.sql!.check(stmt, contexts.get(rule)!));
+    for (const rule of forAll) guard(rule, migration.path, () => rule.sql!.check(stmt, contexts.get(rule)!));
+    applyStatement(state, stmt, migration.runnerTransaction);
+  }
+  for (const rule of rules) {
+    if (!rule.migration) continue;
+    const ctx: BaseContext = { config, report: reporter(rule, migration.path) };
+    guard(rule, migration.path, () => rule.migration!(migration, ctx));
+  }
+}
+
+function applySuppressions(
+  raw: RawFinding[],
+  files: AnalyzedFile[],
+  migrations: Migration[],
+  linesOf: (path: string) => string[] | undefined,
+): RawFinding[] {
+  const byPath = new Map<string, Suppression[]>();
+  const out: RawFinding[] = [];
+  for (const { file } of files) {
+    if (!file.content?.includes('backend-review-ignore')) continue;
+    const migration = migrations.find((m) => m.path === file.path);
+    const statementEnd = migration
+      ? (line: number) => migration.statements.find((s) => s.startLine <= line && line <= s.endLine)?.endLine
+      : undefined;
+    const { suppressions, problems } = parseSuppressions(linesOf(file.path)!, (id) => ruleById.has(id), statementEnd);
+    byPath.set(file.path, suppressions);
+    for (const p of problems) {
+      out.push({ ruleId: META_RULES.invalidSuppression, category: 'meta', severity: 'notice', path: file.path, startLine: p.line, endLine: p.line, message: p.message });
+    }
+  }
+  for (const f of raw) {
+    const list = byPath.get(f.path);
+    const hit = list?.find(
+      (s) => s.ruleIds.includes(f.ruleId) && (s.fileLevel || (f.startLine <= s.target.end && f.endLine >= s.target.start)),
+    );
+    if (hit) hit.used.add(f.ruleId);
+    else out.push(f);
+  }
+  for (const [path, list] of byPath) {
+    for (const s of list) {
+      const unused = s.ruleIds.filter((id) => !s.used.has(id));
+      if (unused.length === 0) continue;
+      out.push({
+        ruleId: META_RULES.unusedSuppression,
+        category: 'meta',
+        severity: 'notice',
+        path,
+        startLine: s.line,
+        endLine: s.line,
+        message: `This suppression of \`${unused.join('`, `')}\` matches no finding${s.fileLevel ? ' in this file' : ' on the next statement'}. Remove it, or move it above the line it is meant for.`,
+      });
+    }
+  }
+  return out;
+}
+
+function onChangedLines(f: RawFinding, changeSet: ChangeSet): boolean {
+  if (changeSet.mode === 'scan' || f.wholeChange) return true;
+  const file = changeSet.files.find((c) => c.path === f.path);
+  if (!file) return true; // a cross-file finding about the change as a whole
+  if (file.changedLines === 'all') return true;
+  return file.changedLines.some((r) => f.startLine <= r.end && f.endLine >= r.start);
+}
+
+function byLocation(a: Finding, b: Finding): number {
+  return a.path.localeCompare(b.path) || a.startLine - b.startLine || a.ruleId.localeCompare(b.ruleId);
+}
+
+const ROUTE_HINT = /\b(?:app|router|server|fastify|route|r)\s*\.\s*(?:get|post|put|patch|delete|all|route)\s*\(|@(?:Get|Post|Put|Patch|Delete|Controller)\s*\(|new\s+Hono\b/;
+
+function touchedKinds(files: AnalyzedFile[]): Set<ChangeKind> {
+  const touched = new Set<ChangeKind>();
+  const config: FileKind[] = ['env', 'yaml', 'json', 'dockerfile'];
+  for (const { file, kinds } of files) {
+    if (kinds.has('sql-migration') || kinds.has('js-migration')) touched.add('migration');
+    if (kinds.has('code')) {
+      touched.add('server-code');
+      if (file.content && ROUTE_HINT.test(file.content)) touched.add('api');
+    }
+    if (config.some((k) => kinds.has(k))) touched.add('config');
+  }
+  return touched;
+}
