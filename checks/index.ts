@@ -1,9 +1,11 @@
 import type { Rule } from '../src/rule.js';
-import createIndexNonConcurrent from './migration/create-index-non-concurrent.js';
-import hardcodedSecret from './security/hardcoded-secret.js';
-import consoleLog from './observability/console-log.js';
+import { MIGRATION_RULES } from './migration/index.js';
+import { API_RULES } from './api/index.js';
+import { SECURITY_RULES } from './security/index.js';
+import { OBSERVABILITY_RULES } from './observability/index.js';
+import { RELIABILITY_RULES } from './reliability/index.js';
 
-/** Every rule, in the order the README's table lists them. */
-export const RULES: Rule[] = [createIndexNonConcurrent, hardcodedSecret, consoleLog];
+/** Every rule, grouped by area in the order the README's table lists them. */
+export const RULES: Rule[] = [...MIGRATION_RULES, ...API_RULES, ...SECURITY_RULES, ...OBSERVABILITY_RULES, ...RELIABILITY_RULES];
 
 export const ruleById = new Map<string, Rule>(RULES.map((r) => [r.meta.id, r]));

@@ -1,0 +1,3 @@
+import type { Rule } from '../../src/rule.js';
+
+export const API_RULES: Rule[] = [];
