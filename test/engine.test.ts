@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, validateConfig } from '../src/config/load.js';
+import { review } from '../src/engine.js';
+import type { ChangeSet, ChangedFile } from '../src/model.js';
+import { defineRule } from '../src/rule.js';
+
+function changeSet(files: Partial<ChangedFile>[], mode: 'scan' | 'diff' = 'scan'): ChangeSet {
+  return { mode, files: files.map((f) => ({ status: 'added', changedLines: 'all', ...f }) as ChangedFile) };
+}
+
+const INDEX = 'CREATE INDEX orders_email_idx ON orders (email);';
+
+describe('suppressions', () => {
+  it('silences the named rule on the next statement, with a reason', async () => {
+    const sql = `-- backend-review-ignore migration/create-index-non-concurrent: orders has 40 rows\nCREATE INDEX a_idx\n  ON orders (a);\n${INDEX}\n`;
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}`)).toEqual(['migration/create-index-non-concurrent:4']);
+  });
+
+  it('silences a finding on a later line of the same multi-line statement', async () => {
+    const rule = defineRule({
+      meta: { id: 'migration/test-rule', area: 'migration', severity: 'warning', title: 't', guidance: 'g', checklist: [], description: 'd', examples: { bad: [], good: [] } },
+      sql: { check: (stmt, ctx) => ctx.report({ startLine: stmt.endLine, message: 'late line' }) },
+    });
+    const sql = '-- backend-review-ignore migration/create-index-non-concurrent: fine\nCREATE INDEX a_idx\n  ON orders (a);\n';
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), { rules: [rule] });
+    // The suppression names another rule, so the test rule still fires, and the suppression is unused.
+    expect(r.findings.map((f) => f.ruleId).sort()).toEqual(['backend-review/unused-suppression', 'migration/test-rule']);
+  });
+
+  it('silences the whole file with the file-level form', async () => {
+    const sql = `-- backend-review-ignore-file migration/create-index-non-concurrent: lookup tables only\n${INDEX}\n\n${INDEX.replace('orders_email', 'x')}\n`;
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    expect(r.findings).toEqual([]);
+  });
+
+  it('works in TS files for the next line and for a trailing comment', async () => {
+    const ts = "export function f() {\n  // backend-review-ignore observability/console-log: startup banner\n  console.log('a');\n  console.log('b'); // backend-review-ignore observability/console-log: same\n  console.log('c');\n}\n";
+    const r = await review(changeSet([{ path: 'src/server.ts', content: ts }]), defaultConfig());
+    expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}`)).toEqual(['observability/console-log:5']);
+  });
+
+  it('reports a suppression without a reason, and it suppresses nothing', async () => {
+    const sql = `-- backend-review-ignore migration/create-index-non-concurrent\n${INDEX}\n`;
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}:${f.severity}`)).toEqual([
+      'backend-review/invalid-suppression:1:notice',
+      'migration/create-index-non-concurrent:2:error',
+    ]);
+    expect(r.findings[0].message).toMatch(/gives no reason/);
+  });
+
+  it('reports an unknown rule id and a suppression with no rule instead of suppressing everything', async () => {
+    const sql = `-- backend-review-ignore migration/create-index: typo\n${INDEX}\n-- backend-review-ignore: everything\n${INDEX}\n`;
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}`)).toEqual([
+      'backend-review/invalid-suppression:1',
+      'migration/create-index-non-concurrent:2',
+      'backend-review/invalid-suppression:3',
+      'migration/create-index-non-concurrent:4',
+    ]);
+  });
+
+  it('reports a suppression that matches nothing', async () => {
+    const sql = `-- backend-review-ignore migration/create-index-non-concurrent: was needed once\nCREATE INDEX CONCURRENTLY a ON b (c);\n`;
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    expect(r.findings.map((f) => f.ruleId)).toEqual(['backend-review/unused-suppression']);
+  });
+
+  it('ignores prose that mentions the directive without a comment leader', async () => {
+    const ts = "export const doc = 'use backend-review-ignore to silence a rule';\n";
+    const r = await review(changeSet([{ path: 'src/doc.ts', content: ts }]), defaultConfig());
+    expect(r.findings).toEqual([]);
+  });
+});
+
+describe('config effects', () => {
+  const demo = changeSet([
+    { path: 'db/migrations/1.sql', content: `${INDEX}\n` },
+    { path: 'src/a.ts', content: "console.log('x');\n" },
+  ]);
+
+  it('turns a rule off, changes its severity, and turns off an area', async () => {
+    const off = await review(demo, validateConfig({ rules: { 'migration/create-index-non-concurrent': 'off' } }));
+    expect(off.findings.map((f) => f.ruleId)).toEqual(['observability/console-log']);
+    const notice = await review(demo, validateConfig({ rules: { 'migration/create-index-non-concurrent': 'notice' } }));
+    expect(notice.findings.find((f) => f.ruleId.startsWith('migration/'))?.severity).toBe('notice');
+    expect(notice.failed).toBe(false);
+    const area = await review(demo, validateConfig({ areas: { observability: false } }));
+    expect(area.findings.map((f) => f.ruleId)).toEqual(['migration/create-index-non-concurrent']);
+  });
+
+  it('applies include and exclude globs', async () => {
+    const r = await review(demo, validateConfig({ exclude: ['src/**'] }));
+    expect(r.findings.map((f) => f.path)).toEqual(['db/migrations/1.sql']);
+    const only = await review(demo, validateConfig({ include: ['src/**'] }));
+    expect(only.findings.map((f) => f.path)).toEqual(['src/a.ts']);
+  });
+
+  it('decides the verdict by fail_on', async () => {
+    expect((await review(demo, validateConfig({ fail_on: 'error' }))).failed).toBe(true);
+    expect((await review(demo, validateConfig({ fail_on: 'never' }))).failed).toBe(false);
+    const warnOnly = changeSet([{ path: 'src/a.ts', content: "console.log('x');\n" }]);
+    expect((await review(warnOnly, validateConfig({ fail_on: 'error' }))).failed).toBe(false);
+    expect((await review(warnOnly, validateConfig({ fail_on: 'warning' }))).failed).toBe(true);
+  });
+
+  it('uses custom migration paths', async () => {
+    const cs = changeSet([{ path: 'schema/changes/0001.sql', content: `${INDEX}\n` }]);
+    expect((await review(cs, defaultConfig())).findings).toEqual([]);
+    const custom = await review(cs, validateConfig({ migrations: { paths: ['schema/changes/*.sql'] } }));
+    expect(custom.findings.map((f) => f.ruleId)).toEqual(['migration/create-index-non-concurrent']);
+  });
+});
+
+describe('changed-lines filter', () => {
+  it('keeps findings on changed lines only in diff mode', async () => {
+    const sql = `${INDEX}\n${INDEX.replace('orders_email', 'orders_b')}\n`;
+    const cs = changeSet([{ path: 'db/migrations/1.sql', content: sql, status: 'modified', changedLines: [{ start: 2, end: 2 }] }], 'diff');
+    const r = await review(cs, defaultConfig());
+    expect(r.findings.map((f) => f.startLine)).toEqual([2]);
+  });
+
+  it('keeps findings about the change as a whole', async () => {
+    const rule = defineRule({
+      meta: { id: 'migration/whole', area: 'migration', severity: 'warning', title: 't', guidance: 'g', checklist: [], description: 'd', examples: { bad: [], good: [] } },
+      change: (ctx) => ctx.report({ path: 'db/migrations/1.sql', startLine: 1, message: 'about the change', wholeChange: true }),
+    });
+    const cs = changeSet([{ path: 'db/migrations/1.sql', content: 'SELECT 1;\n', status: 'modified', changedLines: [] }], 'diff');
+    expect((await review(cs, defaultConfig(), { rules: [rule] })).findings.map((f) => f.message)).toEqual(['about the change']);
+  });
+});
+
+describe('fingerprints', () => {
+  it('survive unrelated lines moving and tell identical statements apart', async () => {
+    const before = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n${INDEX}\n` }]), defaultConfig());
+    const after = await review(changeSet([{ path: 'db/migrations/1.sql', content: `-- a comment\n\nSELECT 1;\n${INDEX}\n${INDEX}\n` }]), defaultConfig());
+    expect(before.findings.map((f) => f.fingerprint)).toEqual(after.findings.map((f) => f.fingerprint));
+    expect(new Set(before.findings.map((f) => f.fingerprint)).size).toBe(2);
+    expect(before.findings[0].startLine).not.toBe(after.findings[0].startLine);
+  });
+
+  it('change when the flagged code changes', async () => {
+    const a = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n` }]), defaultConfig());
+    const b = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX.replace('email', 'phone')}\n` }]), defaultConfig());
+    expect(a.findings[0].fingerprint).not.toBe(b.findings[0].fingerprint);
+  });
+});
+
+describe('robustness', () => {
+  it('keeps going when a rule throws, and says which rule failed where', async () => {
+    const broken = defineRule({
+      meta: { id: 'observability/broken', area: 'observability', severity: 'warning', title: 't', guidance: 'g', checklist: [], description: 'd', examples: { bad: [], good: [] } },
+      text: {
+        kinds: ['code'],
+        check() {
+          throw new Error('boom');
+        },
+      },
+    });
+    const r = await review(changeSet([{ path: 'src/a.ts', content: 'export {};\n' }]), defaultConfig(), { rules: [broken] });
+    expect(r.findings.map((f) => `${f.ruleId} ${f.message}`)).toEqual(['backend-review/analyzer-error Rule `observability/broken` failed on this file and was skipped: boom']);
+  });
+
+  it('never crashes on SQL that does not parse, and reports each bad part', async () => {
+    const sql = `SELECT 1;\nALTER TABLE x ADD COLUM y int;\n${INDEX}\n\\connect other\nCOPY t FROM stdin;\n`;
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    expect(r.findings.some((f) => f.ruleId === 'migration/create-index-non-concurrent' && f.startLine === 3)).toBe(true);
+  });
+
+  it('shows only the checklist items for what the change touches', async () => {
+    const sqlOnly = await review(changeSet([{ path: 'db/migrations/1.sql', content: 'SELECT 1;\n' }]), defaultConfig());
+    expect(new Set(sqlOnly.checklist.map((i) => i.area))).toEqual(new Set(['migration']));
+    const codeOnly = await review(changeSet([{ path: 'src/a.ts', content: 'export {};\n' }]), defaultConfig());
+    expect(codeOnly.checklist.some((i) => i.area === 'migration')).toBe(false);
+    expect(codeOnly.checklist.some((i) => i.area === 'observability')).toBe(true);
+  });
+
+  it('ticks verified items and leaves the others for a human', async () => {
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n` }]), defaultConfig());
+    expect(r.checklist.find((i) => i.id === 'migration.concurrent-indexes')?.status).toBe('fail');
+    expect(r.checklist.find((i) => i.id === 'migration.production-data')?.status).toBe('manual');
+  });
+});
