@@ -160,7 +160,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     return lines;
   };
 
-  const afterSuppression = applySuppressions(raw, present, migrations, linesOf);
+  const afterSuppression = applySuppressions(raw, present, migrations, linesOf, (id) => rules.some((r) => r.meta.id === id));
   const configured = afterSuppression
     .map((f) => ({ ...f, severity: effectiveSeverity(f.ruleId, f.severity, config) }))
     .filter((f): f is RawFinding & { severity: Severity } => f.severity !== undefined);
@@ -249,6 +249,7 @@ function applySuppressions(
   files: AnalyzedFile[],
   migrations: Migration[],
   linesOf: (path: string) => string[] | undefined,
+  isEnabled: (ruleId: string) => boolean,
 ): RawFinding[] {
   const byPath = new Map<string, Suppression[]>();
   const out: RawFinding[] = [];
@@ -274,7 +275,8 @@ function applySuppressions(
   }
   for (const [path, list] of byPath) {
     for (const s of list) {
-      const unused = s.ruleIds.filter((id) => !s.used.has(id));
+      // A suppression of a rule the config turned off cannot be judged, so it is not "unused".
+      const unused = s.ruleIds.filter((id) => !s.used.has(id) && isEnabled(id));
       if (unused.length === 0) continue;
       out.push({
         ruleId: META_RULES.unusedSuppression,

@@ -2,10 +2,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
+
+// ajv ships CommonJS with a default export that NodeNext typings do not see as constructable.
+const require = createRequire(import.meta.url);
+const AjvDraft04 = require('ajv-draft-04');
+const addFormats = require('ajv-formats');
 
 async function cli(args: string[], cwd = process.cwd()) {
   let stdout = '';

@@ -61,7 +61,7 @@ export default defineRule({
         startLine: line,
         message:
           `\`console.${callee.name.text}\` writes unstructured text with no level, request id or fields, so it cannot be searched or correlated in production. ` +
-          `Use the structured logger with values as fields: \`${logger ?? 'logger'}.${level}({ orderId }, 'order created')\`.`,
+          `Use the structured logger with values as fields: \`${logger ?? 'logger'}.${level}({ ...fields }, ${args[0] && ts.isStringLiteralLike(args[0]) ? `'${args[0].text}'` : "'what happened'"})\`.`,
         fix: simple ? { startLine: line, endLine: line, replacement: original.replace(`console.${callee.name.text}(`, `${logger}.${level}(`) } : undefined,
       });
     },

@@ -43,9 +43,10 @@ export default defineRule({
         const token = findTokenFormat(line);
         if (token) {
           if (/changeme|example|localhost|password@|user:pass@|<[^>]+>/i.test(token.match) && token.name.startsWith('database')) continue;
+          const shown = token.name.startsWith('database') ? token.match.replace(/:\/\/([^:/]+):[^@]+@/, '://$1:****@') : mask(token.match);
           ctx.report({
             startLine: i + 1,
-            message: `A ${token.name} (\`${mask(token.match)}\`) is committed here. Anyone who can read the repository or its history can use it. Revoke and rotate it now, then read it at runtime from the environment or your secrets manager.`,
+            message: `A ${token.name} (\`${shown}\`) is committed here. Anyone who can read the repository or its history can use it. Revoke and rotate it now, then read it at runtime from the environment or your secrets manager.`,
           });
           continue;
         }
