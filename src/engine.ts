@@ -94,8 +94,9 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   const codeRules = rules.filter((r) => r.code);
   const byKind = new Map<ts.SyntaxKind, Rule[]>();
   for (const rule of codeRules) for (const kind of rule.code!.kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
+  const presentByPath = new Map(present.map((a) => [a.file.path, a]));
   const codeFile = (path: string): CodeFile | undefined => {
-    const entry = present.find((a) => a.file.path === path);
+    const entry = presentByPath.get(path);
     if (!entry || !(entry.kinds.has('code') || entry.kinds.has('js-migration'))) return undefined;
     let cf = codeFiles.get(path);
     if (!cf) {
@@ -148,11 +149,12 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     }
   }
 
+  const filesByPath = new Map(changeSet.files.map((f) => [f.path, f]));
   const contents = new Map<string, string[]>();
   const linesOf = (path: string) => {
     let lines = contents.get(path);
     if (!lines) {
-      const content = changeSet.files.find((f) => f.path === path)?.content;
+      const content = filesByPath.get(path)?.content;
       if (content === undefined) return undefined;
       lines = content.split(/\r?\n/);
       contents.set(path, lines);
@@ -164,7 +166,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   const configured = afterSuppression
     .map((f) => ({ ...f, severity: effectiveSeverity(f.ruleId, f.severity, config) }))
     .filter((f): f is RawFinding & { severity: Severity } => f.severity !== undefined);
-  const inScope = configured.filter((f) => onChangedLines(f, changeSet));
+  const inScope = configured.filter((f) => onChangedLines(f, changeSet.mode, filesByPath.get(f.path)));
   const findings = assignFingerprints(inScope, linesOf).sort(byLocation);
 
   const touched = touchedKinds(present);
@@ -252,10 +254,11 @@ function applySuppressions(
   isEnabled: (ruleId: string) => boolean,
 ): RawFinding[] {
   const byPath = new Map<string, Suppression[]>();
+  const migrationByPath = new Map(migrations.map((m) => [m.path, m]));
   const out: RawFinding[] = [];
   for (const { file } of files) {
     if (!file.content?.includes('backend-review-ignore')) continue;
-    const migration = migrations.find((m) => m.path === file.path);
+    const migration = migrationByPath.get(file.path);
     const statementEnd = migration
       ? (line: number) => migration.statements.find((s) => s.startLine <= line && line <= s.endLine)?.endLine
       : undefined;
@@ -292,9 +295,8 @@ function applySuppressions(
   return out;
 }
 
-function onChangedLines(f: RawFinding, changeSet: ChangeSet): boolean {
-  if (changeSet.mode === 'scan' || f.wholeChange) return true;
-  const file = changeSet.files.find((c) => c.path === f.path);
+function onChangedLines(f: RawFinding, mode: ChangeSet['mode'], file: ChangedFile | undefined): boolean {
+  if (mode === 'scan' || f.wholeChange) return true;
   if (!file) return true; // a cross-file finding about the change as a whole
   if (file.changedLines === 'all') return true;
   return file.changedLines.some((r) => f.startLine <= r.end && f.endLine >= r.start);
