@@ -18,14 +18,20 @@ describe('suppressions', () => {
   });
 
   it('silences a finding on a later line of the same multi-line statement', async () => {
-    const rule = defineRule({
-      meta: { id: 'migration/test-rule', area: 'migration', severity: 'warning', title: 't', guidance: 'g', checklist: [], description: 'd', examples: { bad: [], good: [] } },
-      sql: { check: (stmt, ctx) => ctx.report({ startLine: stmt.endLine, message: 'late line' }) },
+    // A stand-in that reports on the statement's last line, under a real rule id.
+    const lastLine = defineRule({
+      meta: { id: 'migration/create-index-non-concurrent', area: 'migration', severity: 'warning', title: 't', guidance: 'g', checklist: [], description: 'd', examples: { bad: [], good: [] } },
+      sql: { check: (stmt, ctx) => ctx.report({ startLine: stmt.endLine, message: 'on the last line' }) },
     });
-    const sql = '-- backend-review-ignore migration/create-index-non-concurrent: fine\nCREATE INDEX a_idx\n  ON orders (a);\n';
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), { rules: [rule] });
-    // The suppression names another rule, so the test rule still fires, and the suppression is unused.
-    expect(r.findings.map((f) => f.ruleId).sort()).toEqual(['backend-review/unused-suppression', 'migration/test-rule']);
+    const sql = '-- backend-review-ignore migration/create-index-non-concurrent: fine\nCREATE INDEX a_idx\n  ON orders (a);\nCREATE INDEX b_idx\n  ON orders (b);\n';
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), { rules: [lastLine] });
+    expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}`)).toEqual(['migration/create-index-non-concurrent:5']);
+  });
+
+  it('does not call a suppression unused when its rule is turned off', async () => {
+    const sql = `-- backend-review-ignore migration/create-index-non-concurrent: fine\n${INDEX}\n`;
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), validateConfig({ rules: { 'migration/create-index-non-concurrent': 'off' } }));
+    expect(r.findings).toEqual([]);
   });
 
   it('silences the whole file with the file-level form', async () => {
