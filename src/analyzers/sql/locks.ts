@@ -13,6 +13,18 @@ export type LockMode =
   | 'ExclusiveLock'
   | 'AccessExclusiveLock';
 
+/** Postgres' lock modes from weakest to strongest. */
+export const LOCK_ORDER: LockMode[] = [
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
+];
+
 export interface LockFact {
   mode: LockMode;
   /** What other sessions can no longer do while the lock is held. */
@@ -42,14 +54,158 @@ export function lockName(mode: LockMode): string {
     .toUpperCase();
 }
 
-/** Statement kind → lock taken on the target table. Keys are stable ids used by rules and the test. */
+/** "takes an ACCESS EXCLUSIVE lock on `t`, blocking every read and write …" */
+export function describeLock(key: LockKey, table: string): string {
+  const fact = lockOf(key);
+  const name = lockName(fact.mode);
+  const article = /^[AEIOU]/.test(name) ? 'an' : 'a';
+  return `takes ${article} ${name} lock on \`${table}\`, blocking ${fact.blocks}`;
+}
+
+/**
+ * Statement kind → lock taken on the target table (for foreign keys: on both tables).
+ * Keys are stable ids used by rules and by the PGlite test, which runs a sample of each.
+ */
 export const LOCKS = {
   createIndex: 'ShareLock',
   createIndexConcurrently: 'ShareUpdateExclusiveLock',
+  dropIndex: 'AccessExclusiveLock',
+  dropIndexConcurrently: 'ShareUpdateExclusiveLock',
+  reindex: 'ShareLock',
+  dropTable: 'AccessExclusiveLock',
+  truncate: 'AccessExclusiveLock',
+  renameTable: 'AccessExclusiveLock',
+  renameColumn: 'AccessExclusiveLock',
+  addColumn: 'AccessExclusiveLock',
+  dropColumn: 'AccessExclusiveLock',
+  alterColumnType: 'AccessExclusiveLock',
+  setDefault: 'AccessExclusiveLock',
+  setNotNull: 'AccessExclusiveLock',
+  dropNotNull: 'AccessExclusiveLock',
+  addCheck: 'AccessExclusiveLock',
+  addCheckNotValid: 'AccessExclusiveLock',
+  addForeignKey: 'ShareRowExclusiveLock',
+  addForeignKeyNotValid: 'ShareRowExclusiveLock',
+  validateConstraint: 'ShareUpdateExclusiveLock',
+  addUnique: 'AccessExclusiveLock',
+  addPrimaryKey: 'AccessExclusiveLock',
+  addConstraintUsingIndex: 'AccessExclusiveLock',
+  dropConstraint: 'AccessExclusiveLock',
+  createTrigger: 'ShareRowExclusiveLock',
+  refreshMaterializedView: 'AccessExclusiveLock',
+  refreshMaterializedViewConcurrently: 'ExclusiveLock',
+  update: 'RowExclusiveLock',
+  delete: 'RowExclusiveLock',
+  insert: 'RowExclusiveLock',
 } satisfies Record<string, LockMode>;
 
 export type LockKey = keyof typeof LOCKS;
 
 export function lockOf(key: LockKey): LockFact {
   return lockFact(LOCKS[key]);
+}
+
+export function stronger(a: LockMode, b: LockMode): LockMode {
+  return LOCK_ORDER.indexOf(a) >= LOCK_ORDER.indexOf(b) ? a : b;
+}
+
+export interface StatementLock {
+  key: LockKey;
+  mode: LockMode;
+  /** Lower-cased table name the lock is taken on, '' when the statement does not name it (DROP INDEX). */
+  table: string;
+}
+
+function rel(r: any): string {
+  return (r?.relname ?? '').toLowerCase();
+}
+
+/** Which LOCKS entry one ALTER TABLE subcommand falls under; undefined for subcommands the table does not cover. */
+export function alterTableCmdLock(cmd: any): LockKey | undefined {
+  switch (cmd?.subtype) {
+    case 'AT_AddColumn':
+      return 'addColumn';
+    case 'AT_DropColumn':
+      return 'dropColumn';
+    case 'AT_AlterColumnType':
+      return 'alterColumnType';
+    case 'AT_ColumnDefault':
+      return 'setDefault';
+    case 'AT_SetNotNull':
+      return 'setNotNull';
+    case 'AT_DropNotNull':
+      return 'dropNotNull';
+    case 'AT_ValidateConstraint':
+      return 'validateConstraint';
+    case 'AT_DropConstraint':
+      return 'dropConstraint';
+    case 'AT_AddConstraint': {
+      const c = cmd.def?.Constraint;
+      if (!c) return undefined;
+      if (c.indexname) return 'addConstraintUsingIndex';
+      switch (c.contype) {
+        case 'CONSTR_FOREIGN':
+          return c.skip_validation ? 'addForeignKeyNotValid' : 'addForeignKey';
+        case 'CONSTR_CHECK':
+          return c.skip_validation ? 'addCheckNotValid' : 'addCheck';
+        case 'CONSTR_UNIQUE':
+          return 'addUnique';
+        case 'CONSTR_PRIMARY':
+          return 'addPrimaryKey';
+        default:
+          return undefined;
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The strongest lock a statement takes on a table, looked up in LOCKS. Undefined for
+ * statements the table does not cover, so callers stay quiet instead of guessing.
+ */
+export function statementLock(kind: string, a: any): StatementLock | undefined {
+  const make = (key: LockKey, table: string): StatementLock => ({ key, mode: LOCKS[key], table });
+  switch (kind) {
+    case 'IndexStmt':
+      return make(a.concurrent ? 'createIndexConcurrently' : 'createIndex', rel(a.relation));
+    case 'DropStmt':
+      if (a.removeType === 'OBJECT_INDEX') return make(a.concurrent ? 'dropIndexConcurrently' : 'dropIndex', '');
+      if (a.removeType === 'OBJECT_TABLE') {
+        const items = a.objects?.[0]?.List?.items ?? [];
+        return make('dropTable', String(items[items.length - 1]?.String?.sval ?? '').toLowerCase());
+      }
+      return undefined;
+    case 'TruncateStmt':
+      return make('truncate', rel(a.relations?.[0]?.RangeVar));
+    case 'RenameStmt':
+      if (a.renameType === 'OBJECT_TABLE') return make('renameTable', rel(a.relation));
+      if (a.renameType === 'OBJECT_COLUMN' && a.relationType === 'OBJECT_TABLE') return make('renameColumn', rel(a.relation));
+      return undefined;
+    case 'AlterTableStmt': {
+      if (a.objtype !== 'OBJECT_TABLE') return undefined;
+      let best: LockKey | undefined;
+      for (const c of a.cmds ?? []) {
+        const key = alterTableCmdLock(c.AlterTableCmd);
+        if (key && (!best || LOCK_ORDER.indexOf(LOCKS[key]) > LOCK_ORDER.indexOf(LOCKS[best]))) best = key;
+      }
+      return best ? make(best, rel(a.relation)) : undefined;
+    }
+    case 'ReindexStmt':
+      if (a.params?.some((p: any) => p.DefElem?.defname === 'concurrently')) return undefined;
+      return a.kind === 'REINDEX_OBJECT_TABLE' ? make('reindex', rel(a.relation)) : undefined;
+    case 'CreateTrigStmt':
+      return make('createTrigger', rel(a.relation));
+    case 'RefreshMatViewStmt':
+      return make(a.concurrent ? 'refreshMaterializedViewConcurrently' : 'refreshMaterializedView', rel(a.relation));
+    case 'UpdateStmt':
+      return make('update', rel(a.relation));
+    case 'DeleteStmt':
+      return make('delete', rel(a.relation));
+    case 'InsertStmt':
+      return make('insert', rel(a.relation));
+    default:
+      return undefined;
+  }
 }
