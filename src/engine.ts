@@ -8,6 +8,7 @@ import { CodeFile } from './analyzers/code/code-file.js';
 import { loadSqlParser, parseSql } from './analyzers/sql/parse.js';
 import { applyStatement, createState, frameworkOf, runnerWrapsSql, type Migration } from './analyzers/sql/migration.js';
 import { extractJsMigration } from './analyzers/sql/js-migration.js';
+import { attachSchemaModels } from './analyzers/sql/schema.js';
 import { parseSuppressions, type Suppression } from './suppressions.js';
 import { assignFingerprints } from './fingerprint.js';
 import { evaluateChecklist } from './checklist.js';
@@ -86,6 +87,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
         : extractJsMigration(file.path, file.content!, config);
       if (migration) migrations.push(migration);
     }
+    await attachSchemaModels(migrations, changeSet.tree, config);
     for (const migration of migrations) runMigrationRules(migration, sqlRules, config, reporter, guard);
   }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import type { ParsedStatement, SqlParseError } from './parse.js';
+import { SchemaModel } from './schema.js';
 
 /** How the migration reaches Postgres, which decides whether the runner wraps it in a transaction. */
 export type MigrationFramework =
@@ -34,6 +35,11 @@ export interface Migration {
   lines: string[];
   /** The text of the down migration, when the framework keeps it in the same file. */
   down?: { present: boolean; empty: boolean; line?: number };
+  /**
+   * What the earlier migrations in the same folder created (tables, column types,
+   * indexes, validated NOT NULL checks). Set by attachSchemaModels once per review.
+   */
+  schema?: SchemaModel;
 }
 
 /** What was true just before a statement ran. Rules read it; the engine advances it. */
@@ -47,6 +53,11 @@ export interface StatementState {
   /** Tables created earlier in this migration: empty, so locking them blocks nobody. */
   newTables: Set<string>;
   newIndexes: Set<string>;
+  /**
+   * The schema as of just before this statement: the earlier migrations of the folder
+   * plus this migration's statements so far. Unknown tables and columns are absent.
+   */
+  schema: SchemaModel;
   isNewTable(relation: { relname?: string; schemaname?: string } | string | undefined): boolean;
 }
 
@@ -80,6 +91,7 @@ export function createState(migration: Migration, config: Config): StatementStat
     postgresVersion: config.migrations.postgres_version,
     newTables: new Set(),
     newIndexes: new Set(),
+    schema: migration.schema ? migration.schema.clone() : new SchemaModel(),
     isNewTable(relation) {
       const name = relationName(relation);
       return name !== '' && state.newTables.has(name);
@@ -99,6 +111,7 @@ function settingIsOn(ast: any): boolean {
 /** Advances the state past a statement. */
 export function applyStatement(state: StatementState, stmt: SqlStatement, runnerTransaction: boolean): void {
   const a = stmt.ast;
+  state.schema.apply(stmt.kind, a);
   switch (stmt.kind) {
     case 'TransactionStmt': {
       const kind: string = a.kind;
@@ -120,6 +133,21 @@ export function applyStatement(state: StatementState, stmt: SqlStatement, runner
       else if (name === 'statement_timeout') state.statementTimeoutSet = a.kind === 'VAR_RESET' ? false : settingIsOn(a);
       break;
     }
+    case 'SelectStmt': {
+      // SELECT set_config('lock_timeout', '5s', false) sets it as well as SET does.
+      for (const t of a.targetList ?? []) {
+        const f = t?.ResTarget?.val?.FuncCall;
+        const fname = f?.funcname?.[f.funcname.length - 1]?.String?.sval;
+        if (fname !== 'set_config') continue;
+        const setting = f.args?.[0]?.A_Const?.sval?.sval;
+        const value = f.args?.[1]?.A_Const?.sval?.sval;
+        if (typeof value !== 'string') continue;
+        const on = !/^\s*0+\s*(ms|s|min)?\s*$/.test(value);
+        if (setting === 'lock_timeout') state.lockTimeoutSet = on;
+        else if (setting === 'statement_timeout') state.statementTimeoutSet = on;
+      }
+      break;
+    }
     case 'CreateStmt':
       state.newTables.add(relationName(a.relation));
       break;
@@ -128,6 +156,14 @@ export function applyStatement(state: StatementState, stmt: SqlStatement, runner
       break;
     case 'IndexStmt':
       if (a.idxname) state.newIndexes.add(String(a.idxname).toLowerCase());
+      break;
+    case 'DropStmt':
+      if (a.removeType === 'OBJECT_TABLE') {
+        for (const o of a.objects ?? []) {
+          const items = o?.List?.items ?? [];
+          state.newTables.delete(String(items[items.length - 1]?.String?.sval ?? '').toLowerCase());
+        }
+      }
       break;
     case 'RenameStmt':
       if (a.renameType === 'OBJECT_TABLE' && state.newTables.has(relationName(a.relation)) && a.newname) {

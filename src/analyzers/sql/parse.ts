@@ -16,6 +16,8 @@ export interface ParsedStatement {
   text: string;
   startLine: number;
   endLine: number;
+  /** Line of a `location` found in this statement's AST (a byte offset into the parsed text). */
+  lineAt(location: number): number;
 }
 
 export interface SqlParseError {
@@ -132,7 +134,10 @@ function collect(
     const stop = trimEnd(bytes, start, end);
     const [kind] = Object.keys(raw.stmt ?? {});
     if (!kind) continue;
+    const lineAt = (location: number): number =>
+      typeof location === 'number' && location >= 0 ? lines.lineAt(base + location) + lineOffset : lines.lineAt(start) + lineOffset;
     out.statements.push({
+      lineAt,
       kind,
       ast: raw.stmt[kind],
       text: bytes.subarray(start, stop).toString('utf8'),

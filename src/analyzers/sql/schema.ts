@@ -1,0 +1,364 @@
+import type { Config } from '../../config/schema.js';
+import { classify } from '../../files.js';
+import type { RepoTree } from '../../model.js';
+import type { Migration } from './migration.js';
+import { parseSql, type ParsedStatement } from './parse.js';
+
+/** A column type as written, normalised to Postgres' internal names (int4, varchar, timestamptz …). */
+export interface TypeInfo {
+  name: string;
+  /** Type modifiers: varchar(20) → [20], numeric(10,2) → [10, 2]. */
+  mods: number[];
+  array: boolean;
+}
+
+export interface ColumnInfo {
+  type: TypeInfo;
+  notNull: boolean;
+}
+
+export interface TableInfo {
+  columns: Map<string, ColumnInfo>;
+  /** Column lists of every index, primary key and unique constraint (expressions are left out). */
+  indexes: { name?: string; columns: string[] }[];
+  /** Columns covered by a validated CHECK (col IS NOT NULL). */
+  notNullChecks: Set<string>;
+  /** NOT VALID checks of the form CHECK (col IS NOT NULL), by constraint name, waiting for VALIDATE. */
+  pendingNotNullChecks: Map<string, string>;
+  hasPrimaryKey: boolean;
+}
+
+const ident = (v: unknown): string => String(v ?? '').toLowerCase();
+
+export function typeInfo(typeName: any): TypeInfo | undefined {
+  const names: any[] = typeName?.names ?? [];
+  const last = names[names.length - 1]?.String?.sval;
+  if (!last) return undefined;
+  const mods: number[] = [];
+  for (const m of typeName.typmods ?? []) {
+    const v = m?.A_Const?.ival;
+    if (v !== undefined) mods.push(v.ival ?? 0);
+  }
+  return { name: String(last).toLowerCase(), mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 };
+}
+
+const DISPLAY: Record<string, string> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bpchar: 'char',
+  bool: 'boolean',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+};
+
+export function typeText(t: TypeInfo): string {
+  return `${DISPLAY[t.name] ?? t.name}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
+}
+
+function emptyTable(): TableInfo {
+  return { columns: new Map(), indexes: [], notNullChecks: new Set(), pendingNotNullChecks: new Map(), hasPrimaryKey: false };
+}
+
+function cloneTable(t: TableInfo): TableInfo {
+  return {
+    columns: new Map([...t.columns].map(([k, v]) => [k, { ...v }])),
+    indexes: t.indexes.map((i) => ({ ...i, columns: [...i.columns] })),
+    notNullChecks: new Set(t.notNullChecks),
+    pendingNotNullChecks: new Map(t.pendingNotNullChecks),
+    hasPrimaryKey: t.hasPrimaryKey,
+  };
+}
+
+function keys(list: any[] | undefined): string[] {
+  return (list ?? []).map((k) => ident(k?.String?.sval));
+}
+
+/** The column a CHECK (col IS NOT NULL) constraint is about, if it is exactly that. */
+export function notNullCheckColumn(constraint: any): string | undefined {
+  const test = constraint?.raw_expr?.NullTest;
+  if (!test || test.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = test.arg?.ColumnRef?.fields ?? [];
+  const name = fields[fields.length - 1]?.String?.sval;
+  return name ? ident(name) : undefined;
+}
+
+/**
+ * What the database looks like, as far as the migrations tell: tables, column types,
+ * indexes and validated NOT NULL checks. Built once per review from the earlier
+ * migrations in the same folder, then advanced statement by statement. Everything not
+ * understood is left unknown, and rules stay quiet on unknowns.
+ */
+export class SchemaModel {
+  readonly tables = new Map<string, TableInfo>();
+  private readonly indexTable = new Map<string, string>();
+
+  clone(): SchemaModel {
+    const copy = new SchemaModel();
+    for (const [k, v] of this.tables) copy.tables.set(k, cloneTable(v));
+    for (const [k, v] of this.indexTable) copy.indexTable.set(k, v);
+    return copy;
+  }
+
+  table(name: string): TableInfo | undefined {
+    return this.tables.get(name.toLowerCase());
+  }
+
+  column(table: string, column: string): ColumnInfo | undefined {
+    return this.tables.get(table.toLowerCase())?.columns.get(column.toLowerCase());
+  }
+
+  /** Whether some index, primary key or unique constraint starts with exactly these columns (in any order). */
+  hasLeadingIndex(table: string, columns: string[]): boolean {
+    const t = this.table(table);
+    if (!t) return false;
+    const want = new Set(columns.map((c) => c.toLowerCase()));
+    return t.indexes.some((i) => i.columns.length >= want.size && i.columns.slice(0, want.size).every((c) => want.has(c)));
+  }
+
+  private addIndex(table: string, name: string | undefined, columns: string[]): void {
+    const t = this.tables.get(table);
+    if (!t || columns.length === 0) return;
+    t.indexes.push({ name, columns });
+    if (name) this.indexTable.set(name, table);
+  }
+
+  private addConstraint(table: string, c: any, column?: string): void {
+    const t = this.tables.get(table);
+    if (!t || !c) return;
+    switch (c.contype) {
+      case 'CONSTR_PRIMARY':
+      case 'CONSTR_UNIQUE': {
+        if (c.contype === 'CONSTR_PRIMARY') t.hasPrimaryKey = true;
+        const cols = column ? [column] : keys(c.keys);
+        if (c.indexname) {
+          // USING INDEX: the index is already known under its own name.
+          const idx = ident(c.indexname);
+          const existing = t.indexes.find((i) => i.name === idx);
+          if (existing && c.conname) {
+            existing.name = ident(c.conname);
+            this.indexTable.delete(idx);
+            this.indexTable.set(existing.name, table);
+          }
+        } else this.addIndex(table, c.conname ? ident(c.conname) : undefined, cols);
+        if (c.contype === 'CONSTR_PRIMARY') for (const col of cols) { const ci = t.columns.get(col); if (ci) ci.notNull = true; }
+        break;
+      }
+      case 'CONSTR_NOTNULL':
+        if (column) { const ci = t.columns.get(column); if (ci) ci.notNull = true; }
+        break;
+      case 'CONSTR_CHECK': {
+        const col = notNullCheckColumn(c);
+        if (!col) break;
+        if (c.skip_validation) {
+          if (c.conname) t.pendingNotNullChecks.set(ident(c.conname), col);
+        } else t.notNullChecks.add(col);
+        break;
+      }
+    }
+  }
+
+  private addColumn(table: string, def: any): void {
+    const t = this.tables.get(table);
+    const type = typeInfo(def?.typeName);
+    if (!t || !def?.colname || !type) return;
+    const name = ident(def.colname);
+    t.columns.set(name, { type, notNull: false });
+    for (const c of def.constraints ?? []) this.addConstraint(table, c.Constraint, name);
+  }
+
+  /** Advances the model past one statement. */
+  apply(kind: string, a: any): void {
+    switch (kind) {
+      case 'CreateStmt': {
+        const name = ident(a.relation?.relname);
+        if (!name) return;
+        this.tables.set(name, emptyTable());
+        for (const e of a.tableElts ?? []) {
+          if (e.ColumnDef) this.addColumn(name, e.ColumnDef);
+          else if (e.Constraint) this.addConstraint(name, e.Constraint);
+        }
+        return;
+      }
+      case 'CreateTableAsStmt': {
+        const name = ident(a.into?.rel?.relname);
+        if (name) this.tables.set(name, emptyTable());
+        return;
+      }
+      case 'IndexStmt': {
+        const table = ident(a.relation?.relname);
+        const cols: string[] = [];
+        for (const p of a.indexParams ?? []) {
+          const n = p?.IndexElem?.name;
+          if (!n) break; // an expression: the leading columns stop here
+          cols.push(ident(n));
+        }
+        if (a.idxname) this.indexTable.set(ident(a.idxname), table);
+        this.addIndex(table, a.idxname ? ident(a.idxname) : undefined, cols);
+        return;
+      }
+      case 'DropStmt': {
+        for (const o of a.objects ?? []) {
+          const items = o?.List?.items ?? [];
+          const name = ident(items[items.length - 1]?.String?.sval);
+          if (!name) continue;
+          if (a.removeType === 'OBJECT_TABLE') this.tables.delete(name);
+          else if (a.removeType === 'OBJECT_INDEX') {
+            const table = this.indexTable.get(name);
+            const t = table ? this.tables.get(table) : undefined;
+            if (t) t.indexes = t.indexes.filter((i) => i.name !== name);
+            this.indexTable.delete(name);
+          }
+        }
+        return;
+      }
+      case 'RenameStmt': {
+        const table = ident(a.relation?.relname);
+        const newName = ident(a.newname);
+        if (a.renameType === 'OBJECT_TABLE') {
+          const t = this.tables.get(table);
+          if (t && newName) {
+            this.tables.delete(table);
+            this.tables.set(newName, t);
+          }
+        } else if (a.renameType === 'OBJECT_COLUMN') {
+          const t = this.tables.get(table);
+          const old = ident(a.subname);
+          const c = t?.columns.get(old);
+          if (t && c && newName) {
+            t.columns.delete(old);
+            t.columns.set(newName, c);
+            for (const i of t.indexes) i.columns = i.columns.map((x) => (x === old ? newName : x));
+            if (t.notNullChecks.delete(old)) t.notNullChecks.add(newName);
+          }
+        }
+        return;
+      }
+      case 'AlterTableStmt': {
+        if (a.objtype !== 'OBJECT_TABLE') return;
+        const table = ident(a.relation?.relname);
+        const t = this.tables.get(table);
+        if (!t) return;
+        for (const raw of a.cmds ?? []) {
+          const cmd = raw.AlterTableCmd;
+          if (!cmd) continue;
+          const col = ident(cmd.name);
+          switch (cmd.subtype) {
+            case 'AT_AddColumn':
+              this.addColumn(table, cmd.def?.ColumnDef);
+              break;
+            case 'AT_DropColumn':
+              t.columns.delete(col);
+              t.indexes = t.indexes.filter((i) => !i.columns.includes(col));
+              t.notNullChecks.delete(col);
+              break;
+            case 'AT_AlterColumnType': {
+              const c = t.columns.get(col);
+              const type = typeInfo(cmd.def?.ColumnDef?.typeName);
+              if (c && type) c.type = type;
+              break;
+            }
+            case 'AT_SetNotNull': {
+              const c = t.columns.get(col);
+              if (c) c.notNull = true;
+              break;
+            }
+            case 'AT_DropNotNull': {
+              const c = t.columns.get(col);
+              if (c) c.notNull = false;
+              break;
+            }
+            case 'AT_AddConstraint':
+              this.addConstraint(table, cmd.def?.Constraint);
+              break;
+            case 'AT_ValidateConstraint': {
+              const pending = t.pendingNotNullChecks.get(col);
+              if (pending) {
+                t.notNullChecks.add(pending);
+                t.pendingNotNullChecks.delete(col);
+              }
+              break;
+            }
+            case 'AT_DropConstraint':
+              t.pendingNotNullChecks.delete(col);
+              break;
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  applyAll(statements: ParsedStatement[]): void {
+    for (const s of statements) this.apply(s.kind, s.ast);
+  }
+}
+
+/** The folder a migration belongs to, and the key it sorts by within that folder. */
+export function migrationSlot(path: string): { folder: string; key: string } | undefined {
+  const prisma = /^(.*\/)?prisma\/migrations\/([^/]+)\/migration\.sql$/.exec(path);
+  if (prisma) return { folder: `${prisma[1] ?? ''}prisma/migrations`, key: prisma[2] };
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
+  // Down migrations and Flyway undo/repeatable scripts do not move the schema forward.
+  if (/\.down\.sql$/i.test(name) || /^[UR]\d*__/.test(name) || /^R__/.test(name)) return undefined;
+  return { folder: slash === -1 ? '' : path.slice(0, slash), key: name };
+}
+
+const naturalCompare = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+/**
+ * Gives every migration of the review `schema`: the model of what the earlier
+ * migrations in its folder (sorted by file name) created. Each folder is read and parsed
+ * once per review, however many of its migrations changed.
+ */
+export async function attachSchemaModels(migrations: Migration[], tree: RepoTree | undefined, config: Config): Promise<void> {
+  const byFolder = new Map<string, Map<string, Migration>>();
+  for (const m of migrations) {
+    const slot = migrationSlot(m.path);
+    if (!slot) continue;
+    let map = byFolder.get(slot.folder);
+    if (!map) byFolder.set(slot.folder, (map = new Map()));
+    map.set(m.path, m);
+  }
+  if (byFolder.size === 0) return;
+  let allPaths: string[] = [];
+  if (tree) {
+    try {
+      allPaths = await tree.paths();
+    } catch {
+      allPaths = [];
+    }
+  }
+  for (const [folder, changed] of byFolder) {
+    const entries = new Map<string, string>(); // path → sort key
+    for (const p of [...allPaths, ...changed.keys()]) {
+      const slot = migrationSlot(p);
+      if (!slot || slot.folder !== folder || !p.toLowerCase().endsWith('.sql')) continue;
+      if (!changed.has(p) && !classify(p, config).has('sql-migration')) continue;
+      entries.set(p, slot.key);
+    }
+    for (const m of changed.values()) entries.set(m.path, migrationSlot(m.path)!.key);
+    const ordered = [...entries].sort((a, b) => naturalCompare(a[1], b[1])).map(([p]) => p);
+    const lastChanged = Math.max(...ordered.map((p, i) => (changed.has(p) ? i : -1)));
+    const model = new SchemaModel();
+    for (let i = 0; i <= lastChanged; i++) {
+      const path = ordered[i];
+      const m = changed.get(path);
+      if (m) {
+        m.schema = model.clone();
+        model.applyAll(m.statements);
+        continue;
+      }
+      const text = tree ? await tree.read(path).catch(() => undefined) : undefined;
+      if (text === undefined) continue;
+      try {
+        model.applyAll(parseSql(text).statements);
+      } catch {
+        // An earlier migration we cannot read only makes the model less complete.
+      }
+    }
+  }
+}
