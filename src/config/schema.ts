@@ -47,6 +47,12 @@ export const configSchema = z.strictObject({
       max_file_size: byteSize.default(1024 * 1024),
     })
     .prefault({}),
+  github: z
+    .strictObject({
+      review_drafts: z.boolean().default(false),
+      max_inline_comments: z.number().int().min(0).max(100).default(30),
+    })
+    .prefault({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
