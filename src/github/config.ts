@@ -1,0 +1,31 @@
+import type { Context } from 'probot';
+import { ConfigError, CONFIG_PATH, validateConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+
+export type LoadedConfig = { config: Config } | { error: string };
+
+const FILE = CONFIG_PATH.replace(/^\.github\//, '');
+
+/**
+ * Reads `.github/backend-review.yml` from the default branch (so a PR cannot switch its
+ * own review off). Without a repo file, Probot falls back to the organisation's `.github`
+ * repository; `_extends: .github` merges the two, the repository winning. Lists are
+ * replaced, not concatenated, so a repo's `exclude` overrides the org's.
+ */
+export async function loadRepoConfig(context: Pick<Context, 'config'>): Promise<LoadedConfig> {
+  let raw: unknown;
+  try {
+    raw = await context.config(FILE, undefined, { arrayMerge: (_target: unknown[], source: unknown[]) => source });
+  } catch (err) {
+    // A GitHub failure is not a config problem; the caller reports it as such.
+    if (typeof (err as { status?: unknown }).status === 'number') throw err;
+    const message = (err as Error).message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, '');
+    return { error: `${CONFIG_PATH}: ${message}` };
+  }
+  try {
+    return { config: validateConfig(raw ?? {}, CONFIG_PATH) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { error: err.message };
+    throw err;
+  }
+}

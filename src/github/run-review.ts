@@ -1,0 +1,88 @@
+import type { Config } from '../config/schema.js';
+import { review } from '../engine.js';
+import { CheckRun } from './check-run.js';
+import type { GitHubClient, Logger, PullRef } from './client.js';
+import { loadPullChangeSet } from './pr-source.js';
+import { Publisher, type PublisherOptions } from './publisher.js';
+import { findSummary } from './summary-comment.js';
+
+export type ReviewOutcome = 'reviewed' | 'stale' | 'failed';
+
+export interface RunReviewInput {
+  octokit: GitHubClient;
+  pull: PullRef;
+  headSha: string;
+  config: Config;
+  publisher: PublisherOptions;
+  log: Logger;
+}
+
+/**
+ * Reviews one head commit of a pull request end to end. The check run is created first
+ * and is always concluded: with the verdict, as cancelled when a newer push arrived while
+ * the review ran, or as neutral with the reason when the review or GitHub failed, so the
+ * bot's own trouble never turns a pull request red.
+ */
+export async function runReview(input: RunReviewInput): Promise<ReviewOutcome> {
+  const { octokit, pull, headSha, log } = input;
+  const repo = { owner: pull.owner, repo: pull.repo };
+  const check = await CheckRun.start(octokit, repo, headSha, input.publisher.writes);
+  try {
+    const loaded = await loadPullChangeSet(octokit, pull, headSha, input.config);
+    const summary = await findSummary(octokit, pull, input.publisher.botLogin);
+    const state = summary?.state ?? { ignores: [] };
+    const config = withIgnores(input.config, state.ignores.map((i) => i.rule));
+    const result = await review(loaded.changeSet, config);
+
+    // Just before posting: a newer push owns the PR now, so this result is dropped.
+    const { data: current } = await octokit.rest.pulls.get({ ...repo, pull_number: pull.pullNumber });
+    if (current.head.sha !== headSha) {
+      log.info({ pull: pull.pullNumber, headSha, newer: current.head.sha }, 'head moved during the review; dropping the result');
+      await check.conclude('cancelled', 'Superseded by a newer push', `A newer commit (${current.head.sha.slice(0, 7)}) was pushed while this one was reviewed; the review of the newer commit replaces this one.`);
+      return 'stale';
+    }
+
+    const outcome = await new Publisher(octokit, pull, input.publisher).publish(check, {
+      result,
+      headSha,
+      patches: loaded.patches,
+      notes: loaded.notes,
+      maxInlineComments: input.config.github.max_inline_comments,
+      state,
+      summary,
+    });
+    log.info({ pull: pull.pullNumber, headSha, findings: result.findings.length, posted: outcome.posted, resolved: outcome.resolved }, 'review published');
+    return 'reviewed';
+  } catch (err) {
+    log.error({ err, pull: pull.pullNumber, headSha }, 'review failed');
+    await concludeAfterFailure(check, err, log);
+    return 'failed';
+  }
+}
+
+/** Rules ignored on this PR with `/backend-review ignore` are switched off for it. */
+export function withIgnores(config: Config, rules: string[]): Config {
+  if (!rules.length) return config;
+  const off = Object.fromEntries(rules.map((r) => [r, 'off' as const]));
+  return { ...config, rules: { ...config.rules, ...off } };
+}
+
+async function concludeAfterFailure(check: CheckRun, err: unknown, log: Logger): Promise<void> {
+  const status = (err as { status?: number }).status;
+  const reason = status
+    ? `GitHub answered ${status} (${firstLine((err as Error).message)}).`
+    : `The review stopped with an error: ${firstLine((err as Error).message ?? String(err))}.`;
+  const summary = `${reason}\n\nThis is a problem with Backend Review or GitHub, not with your change, so the check is neutral and does not block the merge. Comment \`/backend-review review\` to try again.`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await check.conclude('neutral', 'Backend Review could not finish', summary);
+      return;
+    } catch (again) {
+      log.error({ err: again, attempt }, 'could not conclude the check run after a failure');
+    }
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0].slice(0, 300);
+}

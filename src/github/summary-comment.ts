@@ -1,0 +1,83 @@
+import type { Finding, ReviewResult } from '../model.js';
+import { toMarkdown } from '../reporters/markdown.js';
+import type { GitHubClient, PullRef } from './client.js';
+import { LIMITS, truncate } from './limits.js';
+import { isSummary, summaryMarker, summaryStateOf, type Ignore, type SummaryState } from './markers.js';
+import { sameBot } from './review-threads.js';
+
+export interface ExistingSummary {
+  id: number;
+  body: string;
+  state: SummaryState;
+}
+
+/**
+ * Finds the app's sticky summary comment by its hidden marker. Only a comment written by
+ * the app counts when the bot login is known, so nobody can plant state in it.
+ */
+export async function findSummary(octokit: GitHubClient, pull: PullRef, botLogin: string | undefined): Promise<ExistingSummary | undefined> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: pull.owner,
+    repo: pull.repo,
+    issue_number: pull.pullNumber,
+    per_page: 100,
+  });
+  const mine = comments.find((c) => isSummary(c.body) && (!botLogin || sameBot(c.user?.login, botLogin)));
+  return mine ? { id: mine.id, body: mine.body ?? '', state: summaryStateOf(mine.body) } : undefined;
+}
+
+export interface SummaryInput {
+  result: ReviewResult;
+  state: SummaryState;
+  headSha: string;
+  /** The previous summary, whose ticked boxes are kept. */
+  previousBody?: string;
+  /** Findings that were not posted inline, with the reason. */
+  notInline: { finding: Finding; reason: string }[];
+  notes: string[];
+  link: (f: Finding) => string | undefined;
+  commandPrefix: string;
+}
+
+/** The sticky summary: the checklist, counts, ignored rules, skipped files and findings. */
+export function summaryBody(input: SummaryInput): string {
+  const extra: string[] = [];
+  if (input.state.ignores.length) extra.push(ignoredSection(input.state.ignores));
+  if (input.notInline.length) {
+    const reasons = new Map<string, number>();
+    for (const n of input.notInline) reasons.set(n.reason, (reasons.get(n.reason) ?? 0) + 1);
+    extra.push(
+      `**Not posted inline:** ${[...reasons].map(([reason, n]) => `${n} ${reason}`).join('; ')}. They are listed under Findings below and as annotations on the check run.`,
+    );
+  }
+  for (const note of input.notes) extra.push(`> ${note}`);
+  const marker = summaryMarker(input.state);
+  const footer = `\n\n<sub>Reviewed at ${input.headSha.slice(0, 7)}. Commands: \`${input.commandPrefix} review\`, \`${input.commandPrefix} help\`.</sub>`;
+  const room = LIMITS.commentBody - marker.length - footer.length - 100;
+  let body = toMarkdown(input.result, { maxLength: Math.min(60_000, room), link: input.link, extra });
+  body = keepTicks(body, input.previousBody);
+  return `${marker}\n${truncate(body, room)}${footer}`;
+}
+
+/** A short body used when a rule is ignored before the first review has finished. */
+export function pendingSummaryBody(state: SummaryState): string {
+  return `${summaryMarker(state)}\n## Backend Review\n\nReview in progress…\n\n${ignoredSection(state.ignores)}`;
+}
+
+function ignoredSection(ignores: Ignore[]): string {
+  const rows = ignores.map((i) => `| \`${i.rule}\` | @${i.by} | ${escapeCell(i.reason)} |`);
+  return ['### Ignored on this pull request', '', '| Rule | By | Reason |', '|---|---|---|', ...rows].join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+}
+
+/** Reviewers tick the ☐ items by hand; a re-run must not untick them. */
+export function keepTicks(body: string, previous: string | undefined): string {
+  if (!previous) return body;
+  const ticked = new Set<string>();
+  for (const m of previous.matchAll(/^- \[[xX]\] (.+)$/gm)) ticked.add(m[1].trim());
+  if (!ticked.size) return body;
+  return body.replace(/^- \[ \] (.+)$/gm, (line, rest: string) => (ticked.has(rest.trim()) ? `- [x] ${rest}` : line));
+}
