@@ -5,6 +5,7 @@ import { classify, isSelected, type FileKind } from './files.js';
 import type { ChangeKind, ChangeSet, ChangedFile, Finding, ReviewResult, Severity } from './model.js';
 import type { AnalyzedFile, BaseContext, Report, Rule } from './rule.js';
 import { CodeFile } from './analyzers/code/code-file.js';
+import { routesOf } from './analyzers/code/routes.js';
 import { loadSqlParser, parseSql } from './analyzers/sql/parse.js';
 import { applyStatement, createState, frameworkOf, runnerWrapsSql, type Migration } from './analyzers/sql/migration.js';
 import { extractJsMigration } from './analyzers/sql/js-migration.js';
@@ -171,7 +172,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   const inScope = configured.filter((f) => onChangedLines(f, changeSet.mode, filesByPath.get(f.path)));
   const findings = assignFingerprints(inScope, linesOf).sort(byLocation);
 
-  const touched = touchedKinds(present);
+  const touched = touchedKinds(present, codeFile);
   const checklist = evaluateChecklist(touched, rules.map((r) => r.meta), findings);
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
   const byArea: Record<string, number> = {};
@@ -308,16 +309,17 @@ function byLocation(a: Finding, b: Finding): number {
   return a.path.localeCompare(b.path) || a.startLine - b.startLine || a.ruleId.localeCompare(b.ruleId);
 }
 
-const ROUTE_HINT = /\b(?:app|router|server|fastify|route|r)\s*\.\s*(?:get|post|put|patch|delete|all|route)\s*\(|@(?:Get|Post|Put|Patch|Delete|Controller)\s*\(|new\s+Hono\b/;
-
-function touchedKinds(files: AnalyzedFile[]): Set<ChangeKind> {
+/** What the change touches, which decides the checklist sections shown. */
+function touchedKinds(files: AnalyzedFile[], codeFile: (path: string) => CodeFile | undefined): Set<ChangeKind> {
   const touched = new Set<ChangeKind>();
   const config: FileKind[] = ['env', 'yaml', 'json', 'dockerfile'];
   for (const { file, kinds } of files) {
     if (kinds.has('sql-migration') || kinds.has('js-migration')) touched.add('migration');
     if (kinds.has('code')) {
       touched.add('server-code');
-      if (file.content && ROUTE_HINT.test(file.content)) touched.add('api');
+      // The route model is cached per file, so the route rules already paid for it.
+      const cf = codeFile(file.path);
+      if (cf && routesOf(cf).routes.length > 0) touched.add('api');
     }
     if (config.some((k) => kinds.has(k))) touched.add('config');
   }
