@@ -8,7 +8,7 @@ import { CodeFile } from './analyzers/code/code-file.js';
 import { routesOf } from './analyzers/code/routes.js';
 import { loadSqlParser, parseSql } from './analyzers/sql/parse.js';
 import { applyStatement, createState, frameworkOf, runnerWrapsSql, type Migration } from './analyzers/sql/migration.js';
-import { extractJsMigration } from './analyzers/sql/js-migration.js';
+import { extractJsMigration, safeJsFix } from './analyzers/sql/js-migration.js';
 import { attachSchemaModels } from './analyzers/sql/schema.js';
 import { parseSuppressions, type Suppression } from './suppressions.js';
 import { assignFingerprints } from './fingerprint.js';
@@ -236,7 +236,9 @@ function runMigrationRules(
     if (!rule.sql.kinds) forAll.push(rule);
     else for (const kind of rule.sql.kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
   }
-  const contexts = new Map(rules.map((rule) => [rule, { config, migration, state, report: reporter(rule, migration.path) }]));
+  // A fix is whole-line text; in a JS/TS migration it is kept only if it edits the SQL string alone.
+  const report = (rule: Rule) => (r: Report) => reporter(rule, migration.path)(r.fix ? { ...r, fix: safeJsFix(migration, r.fix) } : r);
+  const contexts = new Map(rules.map((rule) => [rule, { config, migration, state, report: report(rule) }]));
   for (const stmt of migration.statements) {
     for (const rule of byKind.get(stmt.kind) ?? []) guard(rule, migration.path, () => rule.sql!.check(stmt, contexts.get(rule)!));
     for (const rule of forAll) guard(rule, migration.path, () => rule.sql!.check(stmt, contexts.get(rule)!));
@@ -244,7 +246,7 @@ function runMigrationRules(
   }
   for (const rule of rules) {
     if (!rule.migration) continue;
-    const ctx: BaseContext = { config, report: reporter(rule, migration.path) };
+    const ctx: BaseContext = { config, report: report(rule) };
     guard(rule, migration.path, () => rule.migration!(migration, ctx));
   }
 }
