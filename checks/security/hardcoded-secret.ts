@@ -4,6 +4,18 @@ import { findTokenFormat, looksLikeSecretValue, mask, SECRET_NAME } from '../../
 // `name = "value"`, `name: 'value'`, `"name": "value"`, `NAME=value` (env), `name: value` (YAML).
 const ASSIGNMENT = /(?:^|[\s{,;(])["']?([A-Za-z_][\w.-]*)["']?\s*(?:=|:(?!:))\s*(?:(["'`])((?:(?!\2)[^\\\n]|\\.)*)\2|([^\s"'`#,;{}()[\]]+))/g;
 
+/** Whether this rule reports the line (so more specific rules can stay quiet on it). */
+export function hardcodedSecretOnLine(line: string): boolean {
+  if (line.length > 2000) return false;
+  const token = findTokenFormat(line);
+  if (token) return !(/changeme|example|localhost|password@|user:pass@|<[^>]+>/i.test(token.match) && token.name.startsWith('database'));
+  for (const m of line.matchAll(ASSIGNMENT)) {
+    const last = m[1].split('.').pop() ?? m[1];
+    if (SECRET_NAME.test(last) && looksLikeSecretValue(m[3] ?? m[4] ?? '')) return true;
+  }
+  return false;
+}
+
 export default defineRule({
   meta: {
     id: 'security/hardcoded-secret',
