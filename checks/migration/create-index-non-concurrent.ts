@@ -1,7 +1,8 @@
 import { defineRule } from '../../src/rule.js';
-import { lockName, lockOf } from '../../src/analyzers/sql/locks.js';
+import { describeLock } from '../../src/analyzers/sql/locks.js';
 import { relationName } from '../../src/analyzers/sql/migration.js';
 import { rewriteLines } from '../../src/analyzers/sql/fix.js';
+import { GUIDE, isExisting, noTransactionAdvice, transactionCause } from '../../src/analyzers/sql/rule-helpers.js';
 
 export default defineRule({
   meta: {
@@ -9,10 +10,10 @@ export default defineRule({
     area: 'migration',
     severity: 'error',
     title: 'Index built without CONCURRENTLY on an existing table',
-    guidance: 'Database Schema Design Reference › Online DDL Safety',
+    guidance: GUIDE.onlineDdl,
     checklist: ['migration.concurrent-indexes'],
     description:
-      'A plain CREATE INDEX holds a SHARE lock on the table for the whole build, so every INSERT, UPDATE and DELETE waits until it finishes: minutes of failed writes on a large table. CREATE INDEX CONCURRENTLY builds the index without blocking writes; it cannot run inside a transaction, so give it a migration of its own. Tables created earlier in the same migration are empty and are not flagged.',
+      'A plain CREATE INDEX holds a SHARE lock on the table for the whole build, so every INSERT, UPDATE and DELETE waits until it finishes: minutes of failed writes on a large table. CREATE INDEX CONCURRENTLY builds the index without blocking writes; it cannot run inside a transaction, so give it a migration of its own. Tables created earlier in the same migration are empty and are not flagged, and neither is `ON ONLY` on a partitioned table (which cannot be built concurrently).',
     examples: {
       bad: [
         { path: 'db/migrations/0002_orders_email.sql', code: 'CREATE INDEX orders_email_idx ON orders (email);\n' },
@@ -25,6 +26,11 @@ export default defineRule({
           code: 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text);\nCREATE INDEX orders_email_idx ON orders (email);\n',
           note: 'The table is created in the same migration, so it is empty and the lock blocks nobody.',
         },
+        {
+          path: 'db/migrations/0003_events_idx.sql',
+          code: 'CREATE INDEX events_created_idx ON ONLY events (created_at);\n',
+          note: 'ON ONLY creates an invalid parent index on a partitioned table, a catalog-only step; the partitions are indexed concurrently and attached afterwards.',
+        },
       ],
     },
   },
@@ -32,19 +38,24 @@ export default defineRule({
     kinds: ['IndexStmt'],
     check(stmt, ctx) {
       const a = stmt.ast;
-      if (a.concurrent || ctx.state.isNewTable(a.relation)) return;
+      if (a.concurrent || !isExisting(ctx.state, a.relation) || !a.relation?.inh) return;
       const table = relationName(a.relation);
-      const lock = lockOf('createIndex');
-      const inTx = ctx.state.inTransaction
-        ? ' This migration runs inside a transaction, so move the statement to a migration that does not (CONCURRENTLY cannot run in one).'
-        : '';
+      const m = ctx.migration;
+      // Flyway runs a file of nothing but CONCURRENTLY statements outside a transaction.
+      const flywayAlone = m.framework === 'flyway' && !ctx.state.explicitTransaction && m.statements.length === 1;
+      const canFix = !ctx.state.inTransaction || flywayAlone;
+      const inTx = canFix
+        ? ''
+        : ` CONCURRENTLY cannot run inside a transaction and ${transactionCause(m, ctx.state)}: ${noTransactionAdvice(m, ctx.state).replace(/^./, (c) => c.toLowerCase())}.`;
       ctx.report({
         startLine: stmt.startLine,
         endLine: stmt.endLine,
         message:
-          `\`CREATE INDEX\` on the existing table \`${table}\` takes a ${lockName(lock.mode)} lock for the whole build, blocking ${lock.blocks} until it finishes. ` +
-          `Build it with \`CREATE INDEX CONCURRENTLY\`, which lets writes continue.${inTx}`,
-        fix: rewriteLines(ctx.migration.lines, stmt.startLine, stmt.endLine, /\b(CREATE\s+(?:UNIQUE\s+)?INDEX)(?!\s+CONCURRENTLY)\b/i, '$1 CONCURRENTLY'),
+          `\`CREATE INDEX\` on the existing table \`${table}\` ${describeLock('createIndex', table)} for the whole build. ` +
+          `Build it with \`CREATE INDEX CONCURRENTLY\`, which lets writes continue (if it fails, drop the INVALID index it leaves and retry).${inTx}`,
+        fix: canFix
+          ? rewriteLines(m.lines, stmt.startLine, stmt.endLine, /\b(CREATE\s+(?:UNIQUE\s+)?INDEX)(?!\s+CONCURRENTLY)\b/i, '$1 CONCURRENTLY')
+          : undefined,
       });
     },
   },

@@ -26,6 +26,12 @@ export interface TableInfo {
   /** NOT VALID checks of the form CHECK (col IS NOT NULL), by constraint name, waiting for VALIDATE. */
   pendingNotNullChecks: Map<string, string>;
   hasPrimaryKey: boolean;
+  /**
+   * True when the table's CREATE TABLE was seen, so its columns and indexes are complete.
+   * Tables only altered in the visible history are partial: what is listed is true, but
+   * more may exist.
+   */
+  known: boolean;
 }
 
 const ident = (v: unknown): string => String(v ?? '').toLowerCase();
@@ -58,8 +64,8 @@ export function typeText(t: TypeInfo): string {
   return `${DISPLAY[t.name] ?? t.name}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
 }
 
-function emptyTable(): TableInfo {
-  return { columns: new Map(), indexes: [], notNullChecks: new Set(), pendingNotNullChecks: new Map(), hasPrimaryKey: false };
+function emptyTable(known: boolean): TableInfo {
+  return { columns: new Map(), indexes: [], notNullChecks: new Set(), pendingNotNullChecks: new Map(), hasPrimaryKey: false, known };
 }
 
 function cloneTable(t: TableInfo): TableInfo {
@@ -69,6 +75,7 @@ function cloneTable(t: TableInfo): TableInfo {
     notNullChecks: new Set(t.notNullChecks),
     pendingNotNullChecks: new Map(t.pendingNotNullChecks),
     hasPrimaryKey: t.hasPrimaryKey,
+    known: t.known,
   };
 }
 
@@ -118,8 +125,16 @@ export class SchemaModel {
     return t.indexes.some((i) => i.columns.length >= want.size && i.columns.slice(0, want.size).every((c) => want.has(c)));
   }
 
+  /** The table's entry, created as partial (not known) when only its changes are visible. */
+  private ensure(table: string): TableInfo | undefined {
+    if (!table) return undefined;
+    let t = this.tables.get(table);
+    if (!t) this.tables.set(table, (t = emptyTable(false)));
+    return t;
+  }
+
   private addIndex(table: string, name: string | undefined, columns: string[]): void {
-    const t = this.tables.get(table);
+    const t = this.ensure(table);
     if (!t || columns.length === 0) return;
     t.indexes.push({ name, columns });
     if (name) this.indexTable.set(name, table);
@@ -175,7 +190,7 @@ export class SchemaModel {
       case 'CreateStmt': {
         const name = ident(a.relation?.relname);
         if (!name) return;
-        this.tables.set(name, emptyTable());
+        this.tables.set(name, emptyTable(true));
         for (const e of a.tableElts ?? []) {
           if (e.ColumnDef) this.addColumn(name, e.ColumnDef);
           else if (e.Constraint) this.addConstraint(name, e.Constraint);
@@ -184,7 +199,7 @@ export class SchemaModel {
       }
       case 'CreateTableAsStmt': {
         const name = ident(a.into?.rel?.relname);
-        if (name) this.tables.set(name, emptyTable());
+        if (name) this.tables.set(name, emptyTable(true));
         return;
       }
       case 'IndexStmt': {
@@ -239,7 +254,7 @@ export class SchemaModel {
       case 'AlterTableStmt': {
         if (a.objtype !== 'OBJECT_TABLE') return;
         const table = ident(a.relation?.relname);
-        const t = this.tables.get(table);
+        const t = this.ensure(table);
         if (!t) return;
         for (const raw of a.cmds ?? []) {
           const cmd = raw.AlterTableCmd;

@@ -1,0 +1,58 @@
+import { defineRule } from '../../src/rule.js';
+import { describeLock, statementLock } from '../../src/analyzers/sql/locks.js';
+import type { Migration } from '../../src/analyzers/sql/migration.js';
+import { insertBefore } from '../../src/analyzers/sql/fix.js';
+import { GUIDE, indentOf, isJsMigration, names, ownsLines } from '../../src/analyzers/sql/rule-helpers.js';
+
+const reported = new WeakSet<Migration>();
+
+export default defineRule({
+  meta: {
+    id: 'migration/missing-lock-timeout',
+    area: 'migration',
+    severity: 'warning',
+    title: 'Strong lock on an existing table without lock_timeout',
+    guidance: GUIDE.checklist,
+    checklist: ['migration.short-locks'],
+    description:
+      'A statement that needs an ACCESS EXCLUSIVE or SHARE lock first waits for every query already running on the table; meanwhile every new query on the table queues behind it, so one slow report turns a quick ALTER into an outage. Set lock_timeout first so the migration gives up after a few seconds and can be retried. Reported once per migration, at the first such statement; statements on tables created in the same migration do not count.',
+    examples: {
+      bad: [
+        { path: 'db/migrations/0070_col.sql', code: 'ALTER TABLE orders ADD COLUMN note text;\n' },
+        { path: 'db/migrations/0071_drop.sql', code: "SET statement_timeout = '30s';\nALTER TABLE orders DROP COLUMN legacy_flag;\nALTER TABLE orders DROP COLUMN legacy_note;\n" },
+      ],
+      good: [
+        { path: 'db/migrations/0070_col.sql', code: "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text;\n" },
+        { path: 'db/migrations/0072_new.sql', code: 'CREATE TABLE shipments (id bigint PRIMARY KEY, order_id bigint);\nCREATE INDEX shipments_order_idx ON shipments (order_id);\n' },
+        { path: 'db/migrations/0073_idx.sql', code: 'CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n', note: 'SHARE UPDATE EXCLUSIVE does not block reads or writes.' },
+        { path: 'db/migrations/0074_cfg.sql', code: "SELECT set_config('lock_timeout', '3s', false);\nALTER TABLE orders ALTER COLUMN note SET DEFAULT '';\n" },
+      ],
+    },
+  },
+  sql: {
+    check(stmt, ctx) {
+      const m = ctx.migration;
+      if (ctx.state.lockTimeoutSet || reported.has(m)) return;
+      const lock = statementLock(stmt.kind, stmt.ast);
+      if (!lock || (lock.mode !== 'AccessExclusiveLock' && lock.mode !== 'ShareLock')) return;
+      if (lock.table && ctx.state.isNewTable(lock.table)) return;
+      if (!lock.table && stmt.kind === 'DropStmt') {
+        const indexes = (stmt.ast.objects ?? []).map((o: any) => names(o?.List?.items).pop() ?? '');
+        if (indexes.every((i: string) => ctx.state.newIndexes.has(i))) return;
+      }
+      if (stmt.kind === 'TruncateStmt' && (stmt.ast.relations ?? []).every((r: any) => ctx.state.isNewTable(r.RangeVar))) return;
+      reported.add(m);
+      const where = lock.table ? describeLock(lock.key, lock.table) : describeLock(lock.key, "the index's table").replace(/`/g, '');
+      const canFix = !isJsMigration(m) && ownsLines(m, stmt);
+      ctx.report({
+        startLine: stmt.startLine,
+        endLine: stmt.endLine,
+        message:
+          `This statement ${where}, and no lock_timeout is set: while it waits for queries already running on the table, every new query queues behind it, so a slow query turns this into an outage. ` +
+          `Start the migration with \`SET lock_timeout = '5s';\` so it gives up instead, and retry the deploy.` +
+          (isJsMigration(m) ? ' In a JS/TS migration run it as the first query of `up`.' : ''),
+        fix: canFix ? insertBefore(m.lines, stmt.startLine, `${indentOf(m, stmt)}SET lock_timeout = '5s';`) : undefined,
+      });
+    },
+  },
+});

@@ -1,0 +1,205 @@
+import type { Fix } from '../../model.js';
+import type { Migration, SqlStatement, StatementState } from './migration.js';
+
+/** Guidance sections the migration rules cite. */
+export const GUIDE = {
+  onlineDdl: 'Database Schema Design Reference › Online DDL Safety',
+  expandContract: 'Database Schema Design Reference › The Expand-Contract Pattern',
+  checklist: 'Database Schema Design Reference › Zero-Downtime Migration Checklist',
+  backfill: 'Database Schema Design Reference › Backfill Pattern',
+  dataTypes: 'Database Schema Design Reference › Data Types',
+  indexing: 'Database Schema Design Reference › Indexing Strategies',
+  safety: 'Database Schema Design Reference › Migration Safety Patterns',
+} as const;
+
+const JS_FRAMEWORKS = new Set(['knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate']);
+
+/** True for migrations written in JS/TS, where a fix must not paste raw SQL lines into code. */
+export function isJsMigration(m: Migration): boolean {
+  return JS_FRAMEWORKS.has(m.framework);
+}
+
+/** ALTER TABLE subcommands of a statement (empty for anything else). */
+export function alterCmds(stmt: SqlStatement): any[] {
+  if (stmt.kind !== 'AlterTableStmt' || stmt.ast.objtype !== 'OBJECT_TABLE') return [];
+  return (stmt.ast.cmds ?? []).map((c: any) => c.AlterTableCmd).filter(Boolean);
+}
+
+export function tableOf(stmt: SqlStatement): string {
+  return String(stmt.ast.relation?.relname ?? '').toLowerCase();
+}
+
+/** The table as written (keeps quotes for mixed-case names), for SQL in messages. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+export function tableSql(stmt: SqlStatement): string {
+  const r = stmt.ast.relation;
+  const name = quoteIdent(String(r?.relname ?? ''));
+  return r?.schemaname ? `${quoteIdent(String(r.schemaname))}.${name}` : name;
+}
+
+/** A table that existed before this migration (so it may hold rows and serve traffic). */
+export function isExisting(state: StatementState, relation: any): boolean {
+  if (!relation?.relname) return false;
+  if (relation.relpersistence === 't') return false; // temporary tables are private to the session
+  return !state.isNewTable(relation);
+}
+
+/**
+ * Whether the statement sits on lines of its own (nothing but whitespace, its `;` and a
+ * trailing comment share them), so a whole-line fix cannot clobber a neighbour.
+ */
+export function ownsLines(m: Migration, stmt: SqlStatement): boolean {
+  if (isJsMigration(m) || stmt.origin) return false;
+  const first = m.lines[stmt.startLine - 1] ?? '';
+  const last = m.lines[stmt.endLine - 1] ?? '';
+  const head = stmt.text.split('\n')[0];
+  if (!first.trimStart().startsWith(head.trimStart().slice(0, Math.min(20, head.length)))) return false;
+  const tailText = stmt.text.split('\n').pop() ?? '';
+  const at = last.lastIndexOf(tailText);
+  if (at === -1) return false;
+  const rest = last.slice(at + tailText.length);
+  return /^\s*;?\s*(--.*)?$/.test(rest);
+}
+
+/** The statement's lines with `insert` placed just before its terminating semicolon. */
+export function appendToStatement(m: Migration, stmt: SqlStatement, insert: string): string | undefined {
+  const lines = m.lines.slice(stmt.startLine - 1, stmt.endLine);
+  const last = lines.length - 1;
+  const tailText = stmt.text.split('\n').pop() ?? '';
+  const at = lines[last].lastIndexOf(tailText);
+  if (at === -1) return undefined;
+  const cut = at + tailText.length;
+  lines[last] = lines[last].slice(0, cut) + insert + lines[last].slice(cut);
+  return lines.join('\n');
+}
+
+/** Leading whitespace of the statement's first line, to indent added lines alike. */
+export function indentOf(m: Migration, stmt: SqlStatement): string {
+  return /^\s*/.exec(m.lines[stmt.startLine - 1] ?? '')![0];
+}
+
+/**
+ * The NOT VALID + VALIDATE rewrite of an ALTER TABLE … ADD CONSTRAINT. Outside a
+ * transaction both steps go in the fix; inside one, VALIDATE in the same transaction
+ * would keep the first lock, so the fix only adds NOT VALID and the message says where
+ * VALIDATE goes.
+ */
+export function notValidFix(m: Migration, stmt: SqlStatement, state: StatementState, conname: string | undefined): Fix | undefined {
+  if (!ownsLines(m, stmt) || alterCmds(stmt).length !== 1) return undefined;
+  if (/\bNOT\s+VALID\b/i.test(stmt.text)) return undefined;
+  let added = ' NOT VALID';
+  if (!state.inTransaction) {
+    if (!conname) return undefined;
+    added += `;\n${indentOf(m, stmt)}ALTER TABLE ${tableSql(stmt)} VALIDATE CONSTRAINT ${quoteIdent(conname)}`;
+  }
+  const replacement = appendToStatement(m, stmt, added);
+  return replacement === undefined ? undefined : { startLine: stmt.startLine, endLine: stmt.endLine, replacement };
+}
+
+/** Names of columns a ColumnRef list mentions. */
+export function names(list: any[] | undefined): string[] {
+  return (list ?? []).map((x) => String(x?.String?.sval ?? '').toLowerCase()).filter(Boolean);
+}
+
+/** Function name of a FuncCall node, lower-cased, without schema. */
+export function funcName(node: any): string | undefined {
+  const f = node?.FuncCall;
+  if (!f) return undefined;
+  const parts = names(f.funcname);
+  return parts[parts.length - 1];
+}
+
+/** Walks every object in an AST subtree. */
+export function walk(node: any, visit: (key: string, value: any) => void): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) walk(n, visit);
+    return;
+  }
+  for (const [k, v] of Object.entries(node)) {
+    if (v && typeof v === 'object') {
+      visit(k, v);
+      walk(v, visit);
+    }
+  }
+}
+
+/** Phrase for what the runner does, to explain why a statement runs inside a transaction. */
+export function transactionCause(m: Migration, state: StatementState): string {
+  if (state.explicitTransaction) return 'it runs between BEGIN and COMMIT';
+  switch (m.framework) {
+    case 'prisma':
+      return 'Prisma Migrate runs each migration file in a transaction';
+    case 'flyway':
+      return 'Flyway runs each migration in a transaction';
+    case 'knex':
+      return 'Knex runs each migration in a transaction unless it exports `config = { transaction: false }`';
+    case 'typeorm':
+      return 'TypeORM runs migrations in a transaction unless the class sets `transaction = false`';
+    case 'node-pg-migrate':
+      return 'node-pg-migrate runs each migration in a transaction unless it calls `pgm.noTransaction()`';
+    case 'kysely':
+      return "Kysely's Migrator runs each migration in a transaction";
+    default:
+      return 'the configuration says migrations run in a transaction (`migrations.assume_in_transaction`)';
+  }
+}
+
+/** How to take this statement out of the runner's transaction. */
+export function noTransactionAdvice(m: Migration, state: StatementState): string {
+  if (state.explicitTransaction) return 'Move it after COMMIT (or drop the BEGIN/COMMIT around it)';
+  switch (m.framework) {
+    case 'prisma':
+      return 'Prisma cannot run a migration outside a transaction, so apply this statement yourself (for example with `prisma db execute`) and mark the migration applied';
+    case 'flyway':
+      return 'Put it in a migration of its own: Flyway runs a file that holds only non-transactional statements outside a transaction';
+    case 'knex':
+      return 'Move it to a migration of its own that exports `config = { transaction: false }`';
+    case 'typeorm':
+      return 'Move it to a migration class of its own with `transaction = false`';
+    case 'node-pg-migrate':
+      return 'Move it to a migration of its own that calls `pgm.noTransaction()`';
+    default:
+      return 'Move it to a migration that the runner does not wrap in a transaction';
+  }
+}
+
+const finalSchemas = new WeakMap<Migration, import('./schema.js').SchemaModel>();
+
+/**
+ * The schema after the whole migration ran (earlier migrations of the folder plus every
+ * statement of this one), computed once per migration for the rules that need to look
+ * past the statement at hand (an index created after the foreign key, a primary key
+ * added after CREATE TABLE).
+ */
+export function finalSchema(m: Migration, make: () => import('./schema.js').SchemaModel): import('./schema.js').SchemaModel {
+  let model = finalSchemas.get(m);
+  if (!model) {
+    model = m.schema ? m.schema.clone() : make();
+    model.applyAll(m.statements);
+    finalSchemas.set(m, model);
+  }
+  return model;
+}
+
+/** Replaces the one match of `pattern` on a single line, keeping the case style of the match. */
+export function lineFix(m: Migration, line: number, pattern: RegExp, replace: (match: string, ...groups: string[]) => string): Fix | undefined {
+  if (isJsMigration(m)) return undefined;
+  const text = m.lines[line - 1];
+  if (text === undefined) return undefined;
+  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+  const matches = [...text.matchAll(global)];
+  if (matches.length !== 1) return undefined;
+  const mt = matches[0];
+  const replaced = replace(mt[0], ...mt.slice(1).map((g) => g ?? ''));
+  const next = text.slice(0, mt.index) + replaced + text.slice(mt.index! + mt[0].length);
+  return next === text ? undefined : { startLine: line, endLine: line, replacement: next };
+}
+
+/** `word` in the case style of `like` (all caps stays all caps). */
+export function sameCase(like: string, word: string): string {
+  return like === like.toUpperCase() && like !== like.toLowerCase() ? word.toUpperCase() : word.toLowerCase();
+}
