@@ -55,10 +55,27 @@ class ByteLines {
   }
 }
 
-/** psql meta-commands (\connect, \set, \i …) are not SQL; blank them so offsets stay put. */
+/**
+ * psql meta-commands (\connect, \set, \i …) are not SQL, and neither are the data rows
+ * that follow `COPY … FROM stdin;` up to the `\.` line. Blank them with spaces of the
+ * same byte length so offsets and lines stay put.
+ */
 function blankMetaCommands(sql: string): string {
   if (!sql.includes('\\')) return sql;
-  return sql.replace(/^[ \t]*\\[^\n]*/gm, (m) => ' '.repeat(Buffer.byteLength(m)));
+  const blank = (m: string) => ' '.repeat(Buffer.byteLength(m));
+  const lines = sql.split('\n');
+  let inCopyData = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (inCopyData) {
+      if (/^\\\.\s*$/.test(line)) inCopyData = false;
+      lines[i] = blank(line.replace(/\r$/, '')) + (line.endsWith('\r') ? '\r' : '');
+      continue;
+    }
+    if (/^[ \t]*\\/.test(line)) lines[i] = blank(line);
+    else if (/^\s*COPY\b[^;]*\bFROM\s+STDIN\b[^;]*;\s*$/i.test(line)) inCopyData = true;
+  }
+  return lines.join('\n');
 }
 
 /** Byte index of the first character that is neither whitespace nor part of a comment. */
