@@ -13,6 +13,7 @@ import { toMarkdown } from './reporters/markdown.js';
 import { toSarif } from './reporters/sarif.js';
 import { toText } from './reporters/text.js';
 import { gitChangeSet, scanPaths, SourceError } from './sources/local.js';
+import { formatTrace, trace, TraceError } from './trace.js';
 
 const FORMATS = ['text', 'markdown', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -116,6 +117,18 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       );
     });
 
+  program
+    .command('trace')
+    .argument('<files...>', 'migration files (SQL or JS/TS)')
+    .description('run migrations in an in-process Postgres (PGlite) and print the locks each statement really takes')
+    .option('-c, --config <file>', `config file (default: ${CONFIG_PATH} at the repository root)`)
+    .option('--json', 'print the trace as JSON')
+    .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
+      const config = await resolveConfig(io.cwd, opts.config, undefined);
+      const results = await trace(files, io.cwd, config, (msg) => io.stderr(`${msg}\n`));
+      io.stdout(opts.json ? JSON.stringify(results, null, 2) + '\n' : formatTrace(results));
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;
@@ -123,7 +136,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ConfigError || err instanceof SourceError) {
+    if (err instanceof ConfigError || err instanceof SourceError || err instanceof TraceError) {
       io.stderr(`backend-review: ${err.message}\n`);
       return EXIT.usage;
     }
