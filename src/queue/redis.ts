@@ -93,6 +93,8 @@ export class RedisReviewQueue implements ReviewQueue {
   readonly queueName: string;
   private readonly opts: QueueOptions;
   private readonly client: Redis;
+  /** BullMQ does not close a connection it was given, so close() does. */
+  private readonly queueConnection: Redis;
   private readonly queue: Queue;
   private readonly keys: ReturnType<typeof redisKeys>;
 
@@ -104,7 +106,8 @@ export class RedisReviewQueue implements ReviewQueue {
     // instead of hanging past GitHub's 10-second delivery timeout.
     const producer: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000 };
     this.client = connect(options_.redisUrl, producer);
-    this.queue = new Queue(this.queueName, { connection: connect(options_.redisUrl, { ...producer, maxRetriesPerRequest: 3, enableOfflineQueue: true }) });
+    this.queueConnection = connect(options_.redisUrl, { ...producer, maxRetriesPerRequest: 3, enableOfflineQueue: true });
+    this.queue = new Queue(this.queueName, { connection: this.queueConnection });
     this.queue.on('error', () => {});
   }
 
@@ -156,6 +159,7 @@ export class RedisReviewQueue implements ReviewQueue {
 
   async close(): Promise<void> {
     await this.queue.close();
+    this.queueConnection.disconnect();
     this.client.disconnect();
   }
 
@@ -298,8 +302,9 @@ export async function startRedisWorker(processor: ReviewProcessor, options_: Red
     }
   };
 
+  const workerConnection = connect(options_.redisUrl, workerRedis);
   const worker = new Worker<ReviewJob, RedisJobResult>(queueName, run, {
-    connection: connect(options_.redisUrl, workerRedis),
+    connection: workerConnection,
     concurrency: opts.concurrency,
     lockDuration: options_.lockDurationMs ?? 30_000,
     stalledInterval: options_.stalledIntervalMs ?? 30_000,
@@ -327,6 +332,7 @@ export async function startRedisWorker(processor: ReviewProcessor, options_: Red
         for (const c of active.values()) c.abort(new ShutdownError());
         await closing;
       }
+      workerConnection.disconnect();
       await subscriber.quit().catch(() => subscriber.disconnect());
       await commands.quit().catch(() => commands.disconnect());
     },

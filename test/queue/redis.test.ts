@@ -167,12 +167,14 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
     await waitFor(() => completed.length === 1, 15_000, 'the job to be taken again after the lock expired');
     await new Promise((r) => setTimeout(r, 1_500));
     expect(completed).toEqual([jobId]);
-    const bull = new Queue(queueName, { connection: new Redis(redis.url, { maxRetriesPerRequest: null }) });
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const bull = new Queue(queueName, { connection });
     try {
       const state = await (await bull.getJob(jobId))!.getState();
       expect(state).toBe('completed');
     } finally {
       await bull.close();
+      connection.disconnect();
     }
   });
 
