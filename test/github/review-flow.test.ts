@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { INDEX_MIGRATION, world } from './world.js';
+import { pullRequestEvent } from './payloads.js';
+import { startHarness, stopHarness, type Harness } from './harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = startHarness();
+});
+afterEach(() => {
+  expect(h.emu.violations).toEqual([]);
+  stopHarness();
+});
+
+describe('pull_request.opened', () => {
+  it('creates the check run first, concludes it, posts one review with anchored comments and one summary', async () => {
+    const { pull } = world(h.emu);
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+
+    const writes = h.emu.writes().map((r) => r.route);
+    expect(writes[0]).toBe('POST /repos/{owner}/{repo}/check-runs');
+    const order = ['PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', 'POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments'];
+    expect(order.map((w) => writes.indexOf(w))).toEqual([...order.map((w) => writes.indexOf(w))].sort((a, b) => a - b));
+
+    const [run] = h.emu.checkRunsFor(pull);
+    expect(run.status).toBe('completed');
+    expect(run.conclusion).toBe('failure');
+    expect(run.name).toBe('Backend Review');
+    expect(run.annotations.some((a) => a.path === INDEX_MIGRATION && a.annotation_level === 'failure')).toBe(true);
+    expect(run.output.summary).toContain('Checklist');
+
+    expect(h.emu.reviews).toHaveLength(1);
+    const review = h.emu.reviews[0];
+    expect(review.event).toBe('COMMENT');
+    expect(review.commitId).toBe(pull.headSha);
+    const index = review.comments.find((c) => c.path === INDEX_MIGRATION && c.body.includes('migration/create-index-non-concurrent'));
+    expect(index?.line).toBe(4);
+    expect(index?.body).toContain('```suggestion\nCREATE INDEX CONCURRENTLY');
+    expect(index?.body).toMatch(/<!-- backend-review:finding [0-9a-f]+ -->/);
+    expect(review.comments.some((c) => c.path === 'src/routes/orders.ts' && c.body.includes('observability/console-log'))).toBe(true);
+
+    const summary = h.emu.summaryOf(pull)!;
+    expect(summary.body).toContain('<!-- backend-review:summary');
+    expect(summary.body).toContain('### Checklist');
+    expect(summary.body).toContain('- [ ] ');
+    // Findings link to their inline comments.
+    expect(summary.body).toMatch(/\(https:\/\/github\.com\/acme\/orders\/pull\/1#discussion_r\d+\)/);
+  });
+
+  it('reads only the files an analyzer needs, batched into one GraphQL query', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 120; i++) files[`src/handlers/h${i}.ts`] = `export const h${i} = () => ${i};\n`;
+    for (let i = 0; i < 40; i++) files[`docs/page${i}.md`] = `# Page ${i}\n`;
+    const { pull } = world(h.emu, { files });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const reads = h.emu.requests.filter((r) => r.method === 'GET' || r.route.startsWith('POST /graphql Blobs'));
+    expect(reads.filter((r) => r.route === 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files')).toHaveLength(2);
+    const blobQueries = reads.filter((r) => r.route === 'POST /graphql Blobs');
+    expect(blobQueries).toHaveLength(3); // 120 code files at 50 per query; the 40 Markdown files are never read
+    expect(h.emu.requests.length).toBeLessThan(25);
+    expect(h.emu.checkRunsFor(pull)[0].conclusion).toBe('success');
+  });
+
+  it('re-running on the same head posts nothing new, and a duplicate webhook does nothing at all', async () => {
+    const { pull } = world(h.emu);
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const comments = h.emu.reviews.flatMap((r) => r.comments).length;
+    const before = h.emu.requests.length;
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    expect(h.emu.requests.length).toBe(before);
+
+    await h.receive('pull_request', pullRequestEvent('reopened', pull));
+    expect(h.emu.requests.length).toBe(before);
+
+    // An explicit re-run reviews again but posts no comment twice and keeps one summary.
+    await h.receive('check_run', (await import('./payloads.js')).checkRunRerequested(pull));
+    expect(h.emu.reviews).toHaveLength(1);
+    expect(h.emu.reviews.flatMap((r) => r.comments)).toHaveLength(comments);
+    expect(h.emu.comments.filter((c) => c.user.type === 'Bot')).toHaveLength(1);
+    expect(h.emu.checkRunsFor(pull).every((r) => r.status === 'completed')).toBe(true);
+  });
+
+  it('resolves the thread of a finding that a push fixed, and comments only on what is new', async () => {
+    const { pull } = world(h.emu);
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const indexThread = h.emu.threadsOf(pull).find((t) => t.comments[0].body.includes('create-index-non-concurrent'))!;
+    const logThread = h.emu.threadsOf(pull).find((t) => t.comments[0].body.includes('console-log'))!;
+    h.emu.push(pull, { [INDEX_MIGRATION]: '-- Look orders up by contact email.\nALTER TABLE orders ADD COLUMN contact_email text;\n\nCREATE INDEX CONCURRENTLY orders_contact_email_idx ON orders (contact_email);\n' });
+    await h.receive('pull_request', pullRequestEvent('synchronize', pull));
+    expect(indexThread.isResolved).toBe(true);
+    expect(logThread.isResolved).toBe(false);
+    expect(h.emu.threadsOf(pull).filter((t) => t.comments[0].body.includes('console-log'))).toHaveLength(1);
+    expect(h.emu.comments.filter((c) => c.user.type === 'Bot')).toHaveLength(1);
+  });
+
+  it('never resolves a thread someone else opened', async () => {
+    const { pull } = world(h.emu);
+    h.emu.threads.push({ id: 'PRRT_human', pull, path: INDEX_MIGRATION, isResolved: false, comments: [{ id: 1, body: 'quoting <!-- backend-review:finding 0123456789abcdef0123 -->', path: INDEX_MIGRATION, line: 4, author: 'dev', commitId: pull.headSha }] });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    expect(h.emu.threads.find((t) => t.id === 'PRRT_human')!.isResolved).toBe(false);
+  });
+
+  it('skips drafts unless the config asks for them, and reviews when ready', async () => {
+    const { pull } = world(h.emu, { draft: true });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    expect(h.emu.checkRuns).toHaveLength(0);
+    pull.draft = false;
+    await h.receive('pull_request', pullRequestEvent('ready_for_review', pull));
+    expect(h.emu.checkRunsFor(pull)).toHaveLength(1);
+  });
+
+  it('reviews drafts when github.review_drafts is on', async () => {
+    const { pull } = world(h.emu, { draft: true, config: 'github:\n  review_drafts: true\n' });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    expect(h.emu.checkRunsFor(pull)[0].conclusion).toBe('failure');
+  });
+});
