@@ -134,7 +134,8 @@ export function lineFix(file: CodeFile, node: ts.Node, from: string, to: string)
 }
 
 export function describeRoute(route: Route): string {
-  return `${route.method === 'ALL' ? '' : route.method + ' '}${route.path}`;
+  const where = !route.mounted && route.framework !== 'nest' && !route.owner.startsWith('<') ? ` on ${route.owner}` : '';
+  return `${route.method === 'ALL' ? '' : route.method + ' '}${route.path}${where}`;
 }
 
 export function ownerLabel(route: Route): string {
