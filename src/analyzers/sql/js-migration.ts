@@ -86,7 +86,7 @@ export function detectFramework(sf: ts.SourceFile, text: string): MigrationFrame
   // JS files without imports: recognise the conventional first parameter and calls.
   if (/\bMigrationInterface\b|\bqueryRunner\s*\.\s*query\s*\(/.test(text)) return 'typeorm';
   if (/\bpgm\s*\.\s*\w+\s*\(/.test(text)) return 'node-pg-migrate';
-  if (/\bqueryInterface\s*\.\s*\w+\s*\(|\bSequelize\s*\.\s*[A-Z]+\b/.test(text)) return 'sequelize';
+  if (/\bqueryInterface\s*\.|\bSequelize\s*\.\s*[A-Z]+\b/.test(text)) return 'sequelize';
   if (/\bKysely\s*</.test(text)) return 'kysely';
   if (/\bknex\s*\.\s*(schema|raw)\b|\bKnex\b/.test(text)) return 'knex';
   return undefined;
