@@ -140,7 +140,7 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
           const optsObj = opts && ts.isObjectLiteralExpression(opts) ? opts : (ts.isCallExpression(colDecorator.expression) ? colDecorator.expression.arguments[1] : undefined);
           const column = stringOf(objectProp(optsObj, 'name')) ?? stringOf(objectProp(optsObj, 'field')) ?? member.name.getText(sf);
           for (const ref of live) {
-            if (table && eq(table, ref.table) && (eq(column, ref.column) || eq(snake(column), ref.column))) add(ref, member, `the entity field \`${member.name.getText(sf)}\``);
+            if (table && eq(table, ref.table) && (eq(column, ref.column) || eq(snake(column), ref.column))) add(ref, member.name, `the entity field \`${member.name.getText(sf)}\``);
           }
         }
       }

@@ -1,0 +1,71 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
+import { defaultConfig } from '../../src/config/load.js';
+import { trace, type TraceResult } from '../../src/trace.js';
+
+// Runs real migrations in PGlite (in-process Postgres). Slow: PGlite starts in seconds.
+
+let dir: string;
+let results: TraceResult[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trace-'));
+  mkdirSync(join(dir, 'db/migrations'), { recursive: true });
+  writeFileSync(join(dir, 'db/migrations/0001_orders.sql'), 'CREATE TABLE orders (id bigint PRIMARY KEY, email text, status text);\nINSERT INTO orders VALUES (1, \'a@b.c\', NULL);\n');
+  writeFileSync(
+    join(dir, 'db/migrations/0002_risky.sql'),
+    [
+      'BEGIN;', // 1
+      'CREATE INDEX orders_email_idx ON orders (email);', // 2
+      "ALTER TABLE orders ADD COLUMN note text DEFAULT 'n';", // 3
+      'COMMIT;', // 4
+      'CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);', // 5
+      'ALTER TABLE missing_table ADD COLUMN x int;', // 6
+      '',
+    ].join('\n'),
+  );
+  // A later migration must not be applied before the traced one.
+  writeFileSync(join(dir, 'db/migrations/0003_later.sql'), 'DROP TABLE orders;\n');
+  results = await trace(['db/migrations/0002_risky.sql'], dir, defaultConfig());
+}, 120_000);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('backend-review trace', () => {
+  it('builds the schema from the earlier migrations of the folder only', () => {
+    expect(results[0].setup).toEqual([{ path: 'db/migrations/0001_orders.sql', failed: 0, statements: 2 }]);
+  });
+
+  it('reads the locks each statement really takes', () => {
+    const byLine = new Map(results[0].statements.map((s) => [s.startLine, s]));
+    expect(byLine.get(2)!.locks).toContainEqual({ relation: 'orders', relkind: 'table', mode: 'ShareLock' });
+    expect(byLine.get(3)!.locks).toContainEqual({ relation: 'orders', relkind: 'table', mode: 'AccessExclusiveLock' });
+    expect(byLine.get(1)!.note).toMatch(/transaction control/);
+    expect(byLine.get(5)!.note).toMatch(/cannot run inside a transaction block/);
+    expect(byLine.get(5)!.locks).toEqual([]);
+    expect(byLine.get(6)!.error).toMatch(/missing_table/);
+  });
+
+  it('prints a readable report through the CLI', async () => {
+    let out = '';
+    let err = '';
+    const code = await runCli(['trace', 'db/migrations/0001_orders.sql'], { cwd: dir, stdout: (s) => (out += s), stderr: (s) => (err += s), isTTY: false });
+    expect(code).toBe(0);
+    expect(out).toContain('schema: empty');
+    expect(out).toMatch(/line 1: CREATE TABLE orders[^\n]*\n\s+ACCESS EXCLUSIVE on orders \(table\)/);
+    expect(out).toMatch(/line 2: INSERT INTO orders[^\n]*\n\s+ROW EXCLUSIVE on orders \(table\)/);
+    expect(err).toContain('starting PGlite');
+  }, 120_000);
+
+  it('refuses a missing file with a usage error', async () => {
+    let err = '';
+    const code = await runCli(['trace', 'nope.sql'], { cwd: dir, stdout: () => undefined, stderr: (s) => (err += s), isTTY: false });
+    expect(code).toBe(2);
+    expect(err).toContain('nope.sql: no such file');
+  });
+});
