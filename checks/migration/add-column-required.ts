@@ -1,10 +1,10 @@
 import { defineRule } from '../../src/rule.js';
 import { typeInfo } from '../../src/analyzers/sql/schema.js';
-import { GUIDE, alterCmds, isExisting, tableOf } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, tableOf, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
 const SERIAL = new Set(['serial', 'bigserial', 'smallserial', 'serial4', 'serial8', 'serial2']);
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/add-column-required',
     area: 'migration',
@@ -49,9 +49,9 @@ export default defineRule({
           endLine: stmt.endLine,
           message:
             `Adding \`${table}.${col}\` as NOT NULL without a DEFAULT fails with "column contains null values" on any table that has rows, and inserts from the code running during the deploy would fail on it too. ` +
-            `Add it nullable, backfill it in batches, then \`ALTER TABLE ${table} ADD CONSTRAINT ${table}_${col}_not_null CHECK (${col} IS NOT NULL) NOT VALID;\`, \`VALIDATE CONSTRAINT\` it, and \`SET NOT NULL\` (or give it a constant DEFAULT, which is metadata-only from Postgres 11).`,
+            `Add it nullable, backfill it in batches, then \`ALTER TABLE ${quoteIdent(table)} ADD CONSTRAINT ${quoteIdent(`${table}_${col}_not_null`)} CHECK (${quoteIdent(col)} IS NOT NULL) NOT VALID;\`, \`VALIDATE CONSTRAINT\` it, and \`SET NOT NULL\` (or give it a constant DEFAULT, which is metadata-only from Postgres 11).`,
         });
       }
     },
   },
-});
+}));

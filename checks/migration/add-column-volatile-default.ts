@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
 import { typeInfo } from '../../src/analyzers/sql/schema.js';
-import { GUIDE, alterCmds, funcName, isExisting, tableOf, walk } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, funcName, isExisting, tableOf, walk, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
 /** Built-in functions Postgres marks VOLATILE that appear in column defaults. */
 const VOLATILE = new Set([
@@ -37,7 +37,7 @@ function isNullConst(expr: any): boolean {
   return !!expr?.A_Const?.isnull;
 }
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/add-column-volatile-default',
     area: 'migration',
@@ -89,7 +89,9 @@ export default defineRule({
         const dflt = constraints.find((c: any) => c.contype === 'CONSTR_DEFAULT')?.raw_expr;
         const type = typeInfo(def.typeName)?.name ?? '';
         let why: string | undefined;
-        let safer = `\`ALTER TABLE ${table} ADD COLUMN ${col} …;\` without the default, then \`ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT …;\` for new rows, and backfill existing rows in batches of a few thousand`;
+        const t = quoteIdent(table);
+        const c = quoteIdent(col);
+        let safer = `\`ALTER TABLE ${t} ADD COLUMN ${c} …;\` without the default, then \`ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT …;\` for new rows, and backfill existing rows in batches of a few thousand`;
         if (constraints.some((c: any) => c.contype === 'CONSTR_GENERATED')) {
           why = 'a stored generated column is computed for every existing row';
           safer = `add \`${col}\` as a plain nullable column, keep it filled from the code or a trigger, and backfill existing rows in batches`;
@@ -114,4 +116,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, notValidFix, quoteIdent, tableOf, tableSql } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/add-foreign-key-validating',
     area: 'migration',
@@ -61,4 +61,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, names, quoteIdent, tableOf, tableSql } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, names, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/add-unique-constraint',
     area: 'migration',
@@ -67,4 +67,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
 import { typeInfo, typeText, type TypeInfo } from '../../src/analyzers/sql/schema.js';
-import { GUIDE, alterCmds, isExisting, names, tableOf } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, names, tableOf, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
 type Verdict = 'no-rewrite' | 'rewrite' | 'unknown';
 
@@ -52,7 +52,7 @@ function trivialUsing(expr: any, column: string): boolean {
   return !!ref && names(ref.fields).pop() === column.toLowerCase();
 }
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/alter-column-type',
     area: 'migration',
@@ -113,9 +113,9 @@ export default defineRule({
           endLine: stmt.endLine,
           message:
             `${what}; it ${describeLock('alterColumnType', table)} until that is done. ` +
-            `Expand-contract instead: \`ALTER TABLE ${table} ADD COLUMN ${column}_new ${typeText(to)};\`, write both columns from the code (or a trigger), backfill \`${column}_new\` in batches of a few thousand rows, switch reads, then drop \`${column}\` in a later deploy.`,
+            `Expand-contract instead: \`ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(column + '_new')} ${typeText(to)};\`, write both columns from the code (or a trigger), backfill \`${column}_new\` in batches of a few thousand rows, switch reads, then drop \`${column}\` in a later deploy.`,
         });
       }
     },
   },
-});
+}));

@@ -2,9 +2,9 @@ import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
 import { relationName } from '../../src/analyzers/sql/migration.js';
 import { rewriteLines } from '../../src/analyzers/sql/fix.js';
-import { GUIDE, isExisting, noTransactionAdvice, transactionCause } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, isExisting, noTransactionAdvice, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/create-index-non-concurrent',
     area: 'migration',
@@ -59,4 +59,4 @@ export default defineRule({
       });
     },
   },
-});
+}));

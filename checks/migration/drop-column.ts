@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, tableOf } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, tableOf, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/drop-column',
     area: 'migration',
@@ -44,4 +44,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

@@ -1,9 +1,9 @@
 import { defineRule } from '../../src/rule.js';
 import { lockName, lockOf } from '../../src/analyzers/sql/locks.js';
 import { rewriteLines } from '../../src/analyzers/sql/fix.js';
-import { GUIDE, names, noTransactionAdvice, transactionCause } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, names, noTransactionAdvice, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/drop-index-non-concurrent',
     area: 'migration',
@@ -52,4 +52,4 @@ export default defineRule({
       });
     },
   },
-});
+}));

@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
-import { GUIDE, names, transactionCause } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, names, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/enum-type',
     area: 'migration',
@@ -35,7 +35,7 @@ export default defineRule({
     kinds: ['CreateEnumStmt', 'AlterEnumStmt'],
     check(stmt, ctx) {
       const a = stmt.ast;
-      const type = names(a.typeName).pop() ?? '';
+      const type = String(a.typeName?.[a.typeName.length - 1]?.String?.sval ?? '');
       if (stmt.kind === 'CreateEnumStmt') {
         ctx.report({
           startLine: stmt.startLine,
@@ -72,4 +72,4 @@ export default defineRule({
       });
     },
   },
-});
+}));

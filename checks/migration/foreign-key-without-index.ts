@@ -1,9 +1,10 @@
 import { defineRule } from '../../src/rule.js';
 import { SchemaModel } from '../../src/analyzers/sql/schema.js';
 import type { SqlStatement } from '../../src/analyzers/sql/migration.js';
-import { GUIDE, alterCmds, finalSchema, names, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, finalSchema, quoteIdent, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 interface ForeignKey {
+  /** As written (original case), for messages. */
   table: string;
   columns: string[];
   references: string;
@@ -14,26 +15,29 @@ function foreignKeys(stmt: SqlStatement): ForeignKey[] {
   const out: ForeignKey[] = [];
   const add = (table: string, columns: string[], c: any) => {
     if (columns.length === 0) return;
-    out.push({ table, columns, references: String(c.pktable?.relname ?? '').toLowerCase(), line: stmt.lineAt(c.location) });
+    const ref = c.pktable ?? {};
+    const references = ref.schemaname ? `${ref.schemaname}.${ref.relname}` : String(ref.relname ?? '');
+    out.push({ table, columns, references, line: stmt.lineAt(c.location) });
   };
-  const table = String(stmt.ast.relation?.relname ?? '').toLowerCase();
+  const raw = (list: any[] | undefined) => (list ?? []).map((x: any) => String(x?.String?.sval ?? '')).filter(Boolean);
+  const table = String(stmt.ast.relation?.relname ?? '');
   const fromColumn = (def: any) => {
-    for (const x of def?.constraints ?? []) if (x.Constraint?.contype === 'CONSTR_FOREIGN') add(table, [String(def.colname).toLowerCase()], x.Constraint);
+    for (const x of def?.constraints ?? []) if (x.Constraint?.contype === 'CONSTR_FOREIGN') add(table, [String(def.colname)], x.Constraint);
   };
   if (stmt.kind === 'CreateStmt') {
     for (const e of stmt.ast.tableElts ?? []) {
       if (e.ColumnDef) fromColumn(e.ColumnDef);
-      else if (e.Constraint?.contype === 'CONSTR_FOREIGN') add(table, names(e.Constraint.fk_attrs), e.Constraint);
+      else if (e.Constraint?.contype === 'CONSTR_FOREIGN') add(table, raw(e.Constraint.fk_attrs), e.Constraint);
     }
   }
   for (const cmd of alterCmds(stmt)) {
     if (cmd.subtype === 'AT_AddColumn') fromColumn(cmd.def?.ColumnDef);
-    else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN') add(table, names(cmd.def.Constraint.fk_attrs), cmd.def.Constraint);
+    else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN') add(table, raw(cmd.def.Constraint.fk_attrs), cmd.def.Constraint);
   }
   return out;
 }
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/foreign-key-without-index',
     area: 'migration',
@@ -75,22 +79,30 @@ export default defineRule({
   },
   migration(m, ctx) {
     let model: SchemaModel | undefined;
+    let created: Set<string> | undefined;
     for (const stmt of m.statements) {
       if (stmt.kind !== 'CreateStmt' && stmt.kind !== 'AlterTableStmt') continue;
       for (const fk of foreignKeys(stmt)) {
         model ??= finalSchema(m, () => new SchemaModel());
-        // Unknown table (history not visible) or dropped again: stay quiet.
+        // Unknown table (history not visible) or dropped again: stay quiet. An index made by
+        // a later migration of the folder counts too.
         if (!model.table(fk.table)?.known || model.hasLeadingIndex(fk.table, fk.columns)) continue;
+        if (m.folderSchema?.hasLeadingIndex(fk.table, fk.columns)) continue;
+        created ??= new Set(m.statements.filter((s) => s.kind === 'CreateStmt').map((s) => String(s.ast.relation?.relname ?? '').toLowerCase()));
+        const isNew = created.has(fk.table.toLowerCase());
         const cols = fk.columns.map(quoteIdent).join(', ');
         const idx = quoteIdent(`${fk.table}_${fk.columns.join('_')}_idx`);
-        const isNew = stmt.kind === 'CreateStmt';
+        const advice =
+          m.framework === 'prisma'
+            ? `Add \`@@index([${fk.columns.join(', ')}])\` to the model in schema.prisma and regenerate the migration.`
+            : `Add \`CREATE INDEX ${isNew ? '' : 'CONCURRENTLY '}${idx} ON ${quoteIdent(fk.table)} (${cols});\`${isNew ? ' in this migration' : ' (in a migration that does not run in a transaction)'}.`;
         ctx.report({
           startLine: fk.line,
           message:
             `No index covers the foreign key \`${fk.table}(${fk.columns.join(', ')})\` → \`${fk.references}\`: every DELETE or key UPDATE on \`${fk.references}\` scans all of \`${fk.table}\` to check for references, and joins from \`${fk.references}\` scan it too. ` +
-            `Add \`CREATE INDEX ${isNew ? '' : 'CONCURRENTLY '}${idx} ON ${quoteIdent(fk.table)} (${cols});\`${isNew ? ' in this migration' : ' (in a migration without a transaction)'}.`,
+            advice,
         });
       }
     }
   },
-});
+}));

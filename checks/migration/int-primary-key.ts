@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import type { SqlStatement } from '../../src/analyzers/sql/migration.js';
 import { typeInfo } from '../../src/analyzers/sql/schema.js';
-import { GUIDE, alterCmds, funcName, lineFix, names, sameCase } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, funcName, lineFix, names, sameCase, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 interface KeyColumn {
   name: string;
@@ -32,7 +32,7 @@ export function primaryKeyColumns(stmt: SqlStatement): KeyColumn[] {
 
 const SERIAL = new Set(['serial', 'serial4']);
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/int-primary-key',
     area: 'migration',
@@ -91,4 +91,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

@@ -2,11 +2,11 @@ import { defineRule } from '../../src/rule.js';
 import { describeLock, statementLock } from '../../src/analyzers/sql/locks.js';
 import type { Migration } from '../../src/analyzers/sql/migration.js';
 import { insertBefore } from '../../src/analyzers/sql/fix.js';
-import { GUIDE, indentOf, isJsMigration, names, ownsLines } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, indentOf, isJsMigration, names, ownsLines, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 const reported = new WeakSet<Migration>();
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/missing-lock-timeout',
     area: 'migration',
@@ -55,4 +55,4 @@ export default defineRule({
       });
     },
   },
-});
+}));

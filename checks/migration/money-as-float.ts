@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import { typeInfo } from '../../src/analyzers/sql/schema.js';
-import { GUIDE } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 import { declaredColumns } from './timestamp-without-time-zone.js';
 
 const MONEY = /(^|_)(price|prices|amount|amounts|total|subtotal|cost|costs|balance|fee|fees|tax|revenue|salary|wage|payment|payout|refund|discount|charge|budget|spend|invoice_total)($|_)/;
@@ -11,7 +11,7 @@ export function isMoneyName(name: string): boolean {
   return MONEY.test(n) && !NOT_MONEY.test(n);
 }
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/money-as-float',
     area: 'migration',
@@ -51,4 +51,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

@@ -1,11 +1,11 @@
 import { defineRule } from '../../src/rule.js';
 import { typeInfo } from '../../src/analyzers/sql/schema.js';
-import { GUIDE, funcName, lineFix } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, funcName, lineFix, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 import { primaryKeyColumns } from './int-primary-key.js';
 
 const RANDOM = new Set(['gen_random_uuid', 'uuid_generate_v4', 'uuidv4']);
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/random-uuid-primary-key',
     area: 'migration',
@@ -56,4 +56,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, isExisting, tableOf } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, isExisting, tableOf, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/rename-column',
     area: 'migration',
@@ -38,8 +38,8 @@ export default defineRule({
         endLine: stmt.endLine,
         message:
           `Renaming \`${table}.${a.subname}\` to \`${a.newname}\` ${describeLock('renameColumn', table)} for a moment, and then every running instance that still uses \`${a.subname}\` fails until it is replaced. ` +
-          `Expand-contract instead: \`ALTER TABLE ${table} ADD COLUMN ${a.newname} …;\`, write both columns, backfill \`${a.newname}\` in batches, move reads to it, and drop \`${a.subname}\` in a later deploy.`,
+          `Expand-contract instead: \`ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(a.newname)} …;\`, write both columns, backfill \`${a.newname}\` in batches, move reads to it, and drop \`${a.subname}\` in a later deploy.`,
       });
     },
   },
-});
+}));

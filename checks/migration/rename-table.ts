@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, isExisting, tableOf } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, isExisting, tableOf, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/rename-table',
     area: 'migration',
@@ -38,8 +38,8 @@ export default defineRule({
         endLine: stmt.endLine,
         message:
           `Renaming \`${table}\` to \`${a.newname}\` ${describeLock('renameTable', table)} for a moment, and then every running instance that still queries \`${table}\` fails until it is replaced. ` +
-          `Do it in steps: \`CREATE VIEW ${a.newname} AS SELECT * FROM ${table};\`, move the code to \`${a.newname}\`, then in a later deploy drop the view and rename the table.`,
+          `Do it in steps: \`CREATE VIEW ${quoteIdent(a.newname)} AS SELECT * FROM ${quoteIdent(table)};\`, move the code to \`${a.newname}\`, then in a later deploy drop the view and rename the table.`,
       });
     },
   },
-});
+}));

@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, tableOf } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, tableOf, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/set-not-null',
     area: 'migration',
@@ -53,14 +53,16 @@ export default defineRule({
       const model = ctx.state.schema.table(table);
       for (const cmd of alterCmds(stmt)) {
         if (cmd.subtype !== 'AT_SetNotNull') continue;
-        const col = String(cmd.name).toLowerCase();
-        if (model?.columns.get(col)?.notNull) continue;
-        if (pg >= 12 && model?.notNullChecks.has(col)) continue;
-        const name = `${table}_${col}_not_null`;
+        const col = String(cmd.name);
+        if (model?.columns.get(col.toLowerCase())?.notNull) continue;
+        if (pg >= 12 && model?.notNullChecks.has(col.toLowerCase())) continue;
+        const name = quoteIdent(`${table}_${col}_not_null`);
+        const t = quoteIdent(table);
+        const c = quoteIdent(col);
         const steps =
           pg >= 12
-            ? `\`ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${col} IS NOT NULL) NOT VALID;\`, then \`ALTER TABLE ${table} VALIDATE CONSTRAINT ${name};\` (reads and writes continue), then this SET NOT NULL, which then skips the scan, and finally \`DROP CONSTRAINT ${name}\``
-            : `\`ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${col} IS NOT NULL) NOT VALID;\` and \`ALTER TABLE ${table} VALIDATE CONSTRAINT ${name};\` and keep the check instead of SET NOT NULL (Postgres ${pg} cannot use it to skip the scan; from 12 it can)`;
+            ? `\`ALTER TABLE ${t} ADD CONSTRAINT ${name} CHECK (${c} IS NOT NULL) NOT VALID;\`, then \`ALTER TABLE ${t} VALIDATE CONSTRAINT ${name};\` (reads and writes continue), then this SET NOT NULL, which then skips the scan, and finally \`DROP CONSTRAINT ${name}\``
+            : `\`ALTER TABLE ${t} ADD CONSTRAINT ${name} CHECK (${c} IS NOT NULL) NOT VALID;\` and \`ALTER TABLE ${t} VALIDATE CONSTRAINT ${name};\` and keep the check instead of SET NOT NULL (Postgres ${pg} cannot use it to skip the scan; from 12 it can)`;
         ctx.report({
           startLine: stmt.startLine,
           endLine: stmt.endLine,
@@ -69,4 +71,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

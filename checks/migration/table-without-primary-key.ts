@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { SchemaModel } from '../../src/analyzers/sql/schema.js';
-import { GUIDE, finalSchema } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, finalSchema, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/table-without-primary-key',
     area: 'migration',
@@ -35,6 +35,7 @@ export default defineRule({
       model ??= finalSchema(m, () => new SchemaModel());
       const t = model.table(table);
       if (!t?.known || t.hasPrimaryKey) continue; // dropped again in the same migration, or has a key
+      if (m.folderSchema?.table(table)?.hasPrimaryKey) continue; // a later migration of the folder adds it
       ctx.report({
         startLine: stmt.startLine,
         message:
@@ -43,4 +44,4 @@ export default defineRule({
       });
     }
   },
-});
+}));

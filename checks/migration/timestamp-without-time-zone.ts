@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import type { SqlStatement } from '../../src/analyzers/sql/migration.js';
 import { typeInfo } from '../../src/analyzers/sql/schema.js';
-import { GUIDE, alterCmds, lineFix, sameCase } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, lineFix, sameCase, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 /** Columns a statement declares or retypes: [column, typeName node]. */
 export function declaredColumns(stmt: SqlStatement): { name: string; typeName: any; def: any }[] {
@@ -17,7 +17,7 @@ export function declaredColumns(stmt: SqlStatement): { name: string; typeName: a
   return out;
 }
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/timestamp-without-time-zone',
     area: 'migration',
@@ -68,4 +68,4 @@ export default defineRule({
       }
     },
   },
-});
+}));

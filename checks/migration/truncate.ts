@@ -1,8 +1,8 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/truncate',
     area: 'migration',
@@ -46,4 +46,4 @@ export default defineRule({
       });
     },
   },
-});
+}));

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/rule.js';
-import { GUIDE, isExisting, names, tableOf, walk } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, isExisting, names, tableOf, walk, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
 const isConstant = (n: any): boolean => !!(n?.A_Const || n?.ParamRef || (n?.TypeCast && isConstant(n.TypeCast.arg)));
 
@@ -39,7 +39,7 @@ function bounded(stmt: any): boolean {
   return ok || [...lower].some((c) => upper.has(c));
 }
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/unbatched-backfill',
     area: 'migration',
@@ -72,6 +72,7 @@ export default defineRule({
       const a = stmt.ast;
       if (!isExisting(ctx.state, a.relation) || bounded(a)) return;
       const table = tableOf(stmt);
+      const t = quoteIdent(table);
       const verb = stmt.kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE';
       const scope = a.whereClause ? 'every row that matches its WHERE clause' : 'every row of the table';
       const tx = ctx.state.inTransaction ? ' This migration runs in a transaction, so the row locks (and any lock taken by earlier statements) last until it commits.' : '';
@@ -80,8 +81,8 @@ export default defineRule({
         endLine: stmt.endLine,
         message:
           `This ${verb} on \`${table}\` touches ${scope} in one statement: it row-locks all of them until commit (blocking concurrent writes to those rows), writes a new version of each, and bloats the table and replication.${tx} ` +
-          `Backfill in batches instead: \`${verb === 'UPDATE' ? `UPDATE ${table} SET … WHERE id IN (SELECT id FROM ${table} WHERE … ORDER BY id LIMIT 5000)` : `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE … ORDER BY id LIMIT 5000)`}\` repeated until it affects no rows, committing and pausing between batches, from a script or job rather than the migration.`,
+          `Backfill in batches instead: \`${verb === 'UPDATE' ? `UPDATE ${t} SET … WHERE id IN (SELECT id FROM ${t} WHERE … ORDER BY id LIMIT 5000)` : `DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE … ORDER BY id LIMIT 5000)`}\` repeated until it affects no rows, committing and pausing between batches, from a script or job rather than the migration.`,
       });
     },
   },
-});
+}));

@@ -32,14 +32,14 @@ export interface LockFact {
 }
 
 const BLOCKS: Record<LockMode, string> = {
-  AccessShareLock: 'only ACCESS EXCLUSIVE operations (DROP, most ALTER TABLE)',
-  RowShareLock: 'EXCLUSIVE and ACCESS EXCLUSIVE operations',
-  RowExclusiveLock: 'index builds without CONCURRENTLY and stronger locks',
-  ShareUpdateExclusiveLock: 'other schema changes, VACUUM and concurrent index builds, but not reads or writes',
-  ShareLock: 'every INSERT, UPDATE and DELETE (reads still work)',
-  ShareRowExclusiveLock: 'every INSERT, UPDATE and DELETE (reads still work)',
-  ExclusiveLock: 'every write; only plain reads go on',
-  AccessExclusiveLock: 'every read and write, including plain SELECTs',
+  AccessShareLock: 'only ACCESS EXCLUSIVE operations such as DROP and most ALTER TABLE',
+  RowShareLock: 'only EXCLUSIVE and ACCESS EXCLUSIVE locks',
+  RowExclusiveLock: 'plain CREATE INDEX and other SHARE or stronger locks',
+  ShareUpdateExclusiveLock: 'other schema changes and VACUUM, but not reads or writes',
+  ShareLock: 'all writes (reads continue)',
+  ShareRowExclusiveLock: 'all writes (reads continue)',
+  ExclusiveLock: 'all writes and locking reads (plain reads continue)',
+  AccessExclusiveLock: 'all reads and writes',
 };
 
 export function lockFact(mode: LockMode): LockFact {

@@ -40,6 +40,8 @@ export interface Migration {
    * indexes, validated NOT NULL checks). Set by attachSchemaModels once per review.
    */
   schema?: SchemaModel;
+  /** The schema after every migration of the folder (later ones included). Shared; do not modify. */
+  folderSchema?: SchemaModel;
 }
 
 /** What was true just before a statement ran. Rules read it; the engine advances it. */

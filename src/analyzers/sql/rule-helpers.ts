@@ -25,13 +25,18 @@ export function alterCmds(stmt: SqlStatement): any[] {
   return (stmt.ast.cmds ?? []).map((c: any) => c.AlterTableCmd).filter(Boolean);
 }
 
+/** The table's name as written (original case, no schema), for messages. Lookups lower-case it themselves. */
 export function tableOf(stmt: SqlStatement): string {
-  return String(stmt.ast.relation?.relname ?? '').toLowerCase();
+  return String(stmt.ast.relation?.relname ?? '');
 }
 
-/** The table as written (keeps quotes for mixed-case names), for SQL in messages. */
+const RESERVED = new Set(
+  'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral leading limit localtime localtimestamp not null offset on only or order placing primary references returning select session_user some symmetric system_user table then to trailing true union unique user using variadic when where window with'.split(' '),
+);
+
+/** An identifier as it must be written in SQL: quoted when mixed-case, unusual or reserved. */
 export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 export function tableSql(stmt: SqlStatement): string {
@@ -125,6 +130,25 @@ export function walk(node: any, visit: (key: string, value: any) => void): void 
       walk(v, visit);
     }
   }
+}
+
+/**
+ * Wraps a rule so it skips rollback scripts (golang-migrate `.down.sql`, Flyway `U…__`
+ * undo files): they exist to reverse a change, so dropping what the up step created is
+ * their job, and they only run in an emergency.
+ */
+export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R): R {
+  const sql = rule.sql;
+  const migration = rule.migration;
+  return {
+    ...rule,
+    sql: sql && { ...sql, check: (stmt, ctx) => (isRollbackScript(ctx.migration.path) ? undefined : sql.check(stmt, ctx)) },
+    migration: migration && ((m, ctx) => (isRollbackScript(m.path) ? undefined : migration(m, ctx))),
+  };
+}
+
+export function isRollbackScript(path: string): boolean {
+  return /\.down\.sql$/i.test(path) || /(^|\/)U\d[^/]*__[^/]*\.sql$/.test(path);
 }
 
 /** Phrase for what the runner does, to explain why a statement runs inside a transaction. */

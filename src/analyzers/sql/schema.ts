@@ -357,10 +357,8 @@ export async function attachSchemaModels(migrations: Migration[], tree: RepoTree
     }
     for (const m of changed.values()) entries.set(m.path, migrationSlot(m.path)!.key);
     const ordered = [...entries].sort((a, b) => naturalCompare(a[1], b[1])).map(([p]) => p);
-    const lastChanged = Math.max(...ordered.map((p, i) => (changed.has(p) ? i : -1)));
     const model = new SchemaModel();
-    for (let i = 0; i <= lastChanged; i++) {
-      const path = ordered[i];
+    for (const path of ordered) {
       const m = changed.get(path);
       if (m) {
         m.schema = model.clone();
@@ -375,5 +373,8 @@ export async function attachSchemaModels(migrations: Migration[], tree: RepoTree
         // An earlier migration we cannot read only makes the model less complete.
       }
     }
+    // What the folder adds up to, later migrations included: an index created by the next
+    // migration still covers a foreign key added in this one.
+    for (const m of changed.values()) m.folderSchema = model;
   }
 }
