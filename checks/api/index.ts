@@ -9,6 +9,8 @@ import unboundedPageSize from './unbounded-page-size.js';
 import createWithout201 from './create-without-201.js';
 import rateLimitWithoutRetryAfter from './rate-limit-without-retry-after.js';
 import errorExposesInternals from './error-exposes-internals.js';
+import routeRemoved from './route-removed.js';
+import breakingOpenapiChange from './breaking-openapi-change.js';
 
 export const API_RULES: Rule[] = [
   verbInPath,
@@ -21,4 +23,6 @@ export const API_RULES: Rule[] = [
   createWithout201,
   rateLimitWithoutRetryAfter,
   errorExposesInternals,
+  routeRemoved,
+  breakingOpenapiChange,
 ];
