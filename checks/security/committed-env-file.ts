@@ -34,7 +34,7 @@ export default defineRule({
         const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(ctx.file.lines[i]);
         if (!m) continue;
         const value = m[2].trim().replace(/^(['"])(.*)\1$/, '$2');
-        if (!SECRET_NAME.test(m[1]) || PLACEHOLDER_VALUE.test(value)) continue;
+        if (!(SECRET_NAME.test(m[1]) || /(?:^|_)(?:PASSWORD|SECRET|TOKEN|API_KEY|SECRET_KEY|PRIVATE_KEY|DSN|CREDENTIALS?)(?:_|$)/i.test(m[1])) || PLACEHOLDER_VALUE.test(value)) continue;
         ctx.report({
           startLine: i + 1,
           message: `\`${base}\` is committed with credentials in it (\`${m[1]}\` here); everyone with repository access, and the git history, keeps them. Remove the file, add \`${base}\` to \`.gitignore\`, commit a \`.env.example\` with placeholders, and rotate these values.`,

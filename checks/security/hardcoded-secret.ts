@@ -4,11 +4,21 @@ import { findTokenFormat, looksLikeSecretValue, mask, SECRET_NAME } from '../../
 // `name = "value"`, `name: 'value'`, `"name": "value"`, `NAME=value` (env), `name: value` (YAML).
 const ASSIGNMENT = /(?:^|[\s{,;(])["']?([A-Za-z_][\w.-]*)["']?\s*(?:=|:(?!:))\s*(?:(["'`])((?:(?!\2)[^\\\n]|\\.)*)\2|([^\s"'`#,;{}()[\]]+))/g;
 
+// Throwaway passwords of local databases (docker-compose, CI services): not credentials anyone can abuse.
+const DEV_PASSWORD = /^(?:postgres|password|secret|root|admin|test|dev|development|local|changeme|example|mysql|guest|pass|app|user|mongo|redis|rabbitmq)$/i;
+
+function ignoredToken(token: { name: string; match: string }): boolean {
+  if (!token.name.startsWith('database')) return false;
+  if (/changeme|example|localhost|password@|user:pass@|<[^>]+>/i.test(token.match)) return true;
+  const password = /:\/\/[^:\s/'"@]+:([^@\s'"/]+)@/.exec(token.match)?.[1];
+  return password !== undefined && DEV_PASSWORD.test(password);
+}
+
 /** Whether this rule reports the line (so more specific rules can stay quiet on it). */
 export function hardcodedSecretOnLine(line: string): boolean {
   if (line.length > 2000) return false;
   const token = findTokenFormat(line);
-  if (token) return !(/changeme|example|localhost|password@|user:pass@|<[^>]+>/i.test(token.match) && token.name.startsWith('database'));
+  if (token) return !ignoredToken(token);
   for (const m of line.matchAll(ASSIGNMENT)) {
     const last = m[1].split('.').pop() ?? m[1];
     if (SECRET_NAME.test(last) && looksLikeSecretValue(m[3] ?? m[4] ?? '')) return true;
@@ -49,12 +59,14 @@ export default defineRule({
     kinds: ['code', 'env', 'yaml', 'json', 'dockerfile', 'js-migration'],
     check(ctx) {
       const { lines } = ctx.file;
+      // In code an unquoted right-hand side is an expression (`token = req.headers.authorization`), not a literal.
+      const code = ctx.file.kinds.has('code') || ctx.file.kinds.has('js-migration');
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
         if (line.length > 2000) continue; // minified or data lines: token formats only below
         const token = findTokenFormat(line);
         if (token) {
-          if (/changeme|example|localhost|password@|user:pass@|<[^>]+>/i.test(token.match) && token.name.startsWith('database')) continue;
+          if (ignoredToken(token)) continue;
           const shown = token.name.startsWith('database') ? token.match.replace(/:\/\/([^:/]+):[^@]+@/, '://$1:****@') : mask(token.match);
           ctx.report({
             startLine: i + 1,
@@ -64,6 +76,7 @@ export default defineRule({
         }
         for (const m of line.matchAll(ASSIGNMENT)) {
           const name = m[1];
+          if (code && m[3] === undefined) continue;
           const value = m[3] ?? m[4] ?? '';
           const last = name.split('.').pop() ?? name;
           if (!SECRET_NAME.test(last) || !looksLikeSecretValue(value)) continue;

@@ -31,7 +31,10 @@ function usedForAuth(call: ts.CallExpression): boolean {
   const fn = enclosingFunction(call);
   if (!fn) return false;
   const name = functionName(fn) ?? '';
-  if (/auth|guard|canActivate|verify|currentUser|requireUser|session/i.test(name)) return true;
+  if (/auth|guard|canActivate|verify|currentUser|require|admin|role|permission|session/i.test(name)) return true;
+  // Express/Koa middleware: (req, res, next) or (ctx, next)
+  const params = fn.parameters.map((p) => p.name.getText());
+  if (params.length >= 2 && /^(?:req|request|ctx)$/.test(params[0]) && /^next$/.test(params[params.length - 1])) return true;
   return /\b(?:req|request)\.user\s*=|ctx\.state\.user\s*=|request\.user\s*=/.test(fn.getText());
 }
 

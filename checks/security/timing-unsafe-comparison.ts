@@ -81,7 +81,9 @@ export default defineRule({
       const ln = valueName(left);
       const rn = valueName(right);
       // Both sides must be secret material (a computed HMAC vs. a received signature), or one side a secret and the other an expected value.
-      if (!(isSecret(ln) && (isSecret(rn) || /^expected|^computed|^stored|^valid/i.test(rn ?? ''))) && !(isSecret(rn) && /^expected|^computed|^stored|^valid/i.test(ln ?? ''))) return;
+      const configured = (e: ts.Expression) => /^(?:process\.env|config|env|settings)\./.test(e.getText(ctx.file.sourceFile)) && isSecret(valueName(e));
+      const secretPair = (configured(left) || configured(right)) && !(ts.isCallExpression(left) || ts.isCallExpression(right));
+      if (!secretPair && !(isSecret(ln) && (isSecret(rn) || /^expected|^computed|^stored|^valid/i.test(rn ?? ''))) && !(isSecret(rn) && /^expected|^computed|^stored|^valid/i.test(ln ?? ''))) return;
       ctx.report({
         startLine: ctx.file.lineOf(b),
         message: `\`${b.getText(ctx.file.sourceFile)}\` compares a secret with \`${b.operatorToken.getText(ctx.file.sourceFile)}\`, which returns as soon as a character differs; the timing difference lets an attacker recover the value byte by byte. Use \`a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b))\`.`,

@@ -257,7 +257,7 @@ export function isLoggerCall(call: ts.CallExpression): { receiver: string; metho
 }
 
 /** Paths that are not server code even when the engine classifies them as code. */
-export const NOT_SERVER_PATH = /(^|\/)(scripts?|bin|tools|public|static|client|frontend|web|examples?|seeds?|fixtures?|mocks?|stories|storybook)\/|\.(tsx|jsx)$|\.(stories|config)\.[cm]?[jt]s$/;
+export const NOT_SERVER_PATH = /(^|\/)(scripts?|bin|tools|public|static|client|frontend|web|examples?|seeds?|stories|storybook)\/|\.(tsx|jsx)$|\.(stories|config)\.[cm]?[jt]s$/;
 
 /** Text of the given line range, for fixes that rewrite whole lines. */
 export function replaceInLine(file: CodeFile, node: ts.Node, replacement: string): { startLine: number; endLine: number; replacement: string } | undefined {
