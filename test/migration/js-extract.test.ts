@@ -92,6 +92,27 @@ describe('SQL in strings keeps its TS lines', () => {
     expect(summary(extract('migrations/a.js', code))).toEqual(['3-4 ALTER TABLE orders ADD COLUMN note text', '5-5 CREATE INDEX orders_note_idx ON orders (note)']);
   });
 
+  it('maps AST locations (lineAt) to TS lines, and generated statements to their call line', () => {
+    const code = [
+      'exports.up = async (knex) => {', // 1
+      '  await knex.raw(', // 2
+      "    'ALTER TABLE orders ' +", // 3
+      "      'ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) ' +", // 4
+      "      'REFERENCES customers (id)'", // 5
+      '  );', // 6
+      "  await knex.schema.alterTable('orders', (t) => {", // 7
+      "    t.dropColumn('é_legacy');", // 8
+      '  });', // 9
+      '};', // 10
+    ].join('\n');
+    const [raw, generated] = extract('migrations/a.js', code).statements;
+    const constraint = raw.ast.cmds[0].AlterTableCmd.def.Constraint;
+    expect(raw.lineAt(constraint.location)).toBe(4);
+    expect(raw.lineAt(constraint.pktable.location)).toBe(5);
+    expect(generated.lineAt(0)).toBe(8);
+    expect(generated.lineAt(25)).toBe(8);
+  });
+
   it('does not shift lines for escape sequences, CRLF files or multi-byte text', () => {
     const code = "exports.up = async (knex) => {\r\n  await knex.raw('-- résumé ✓\\nUPDATE orders SET note = \\'é\\' WHERE id = 1');\r\n  await knex.raw(\"DROP INDEX a_idx\");\r\n};\r\n";
     expect(summary(extract('migrations/a.js', code))).toEqual(["2-2 UPDATE orders SET note = 'é' WHERE id = 1", '3-3 DROP INDEX a_idx']);

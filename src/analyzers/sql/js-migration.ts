@@ -238,7 +238,8 @@ export class Collector {
       this.items.push({
         pos,
         seq: this.seq++,
-        stmt: { ...s, startLine, endLine, index: 0, origin: origin ?? node.getText(this.sf) },
+        // Locations in generated SQL mean nothing in the TS file: every one is the call's line.
+        stmt: { ...s, startLine, endLine, lineAt: () => startLine, index: 0, origin: origin ?? node.getText(this.sf) },
       });
     }
   }
@@ -247,7 +248,7 @@ export class Collector {
   addMarker(sql: 'BEGIN' | 'COMMIT' | 'ROLLBACK', pos: number, origin: string): void {
     const parsed = parseSql(sql);
     const line = this.line(pos);
-    for (const s of parsed.statements) this.items.push({ pos, seq: this.seq++, stmt: { ...s, startLine: line, endLine: line, index: 0, origin } });
+    for (const s of parsed.statements) this.items.push({ pos, seq: this.seq++, stmt: { ...s, startLine: line, endLine: line, lineAt: () => line, index: 0, origin } });
   }
 
   /** Adds the SQL written in a string, template literal, concatenation or Kysely `sql` tag. */
@@ -260,6 +261,14 @@ export class Collector {
       ({ sql, positions } = replaceMapped(sql, positions, /\?\?|\?(?![|&])/g, (m) => (m === '??' ? '__binding__' : '$1')));
     }
     const parsed = parseSql(sql);
+    // AST locations are UTF-8 byte offsets into `sql`; map them to characters, then to TS lines.
+    const byteToIndex = byteIndex(sql);
+    const lineAtLocation = (location: number, startLine: number, endLine: number): number => {
+      const i = typeof location === 'number' && location >= 0 ? byteToIndex(location) : -1;
+      const pos = i >= 0 ? positions[i] : undefined;
+      if (pos === undefined) return startLine;
+      return Math.min(endLine, Math.max(startLine, this.line(pos)));
+    };
     const callStart = this.line(call.getStart(this.sf));
     const callEnd = this.line(call.getEnd());
     let cursor = 0;
@@ -279,7 +288,7 @@ export class Collector {
     for (const { s, e } of all) {
       if (s) {
         const [pos, startLine, endLine] = locate(s.text);
-        this.items.push({ pos, seq: this.seq++, stmt: { ...s, startLine, endLine, index: 0 } });
+        this.items.push({ pos, seq: this.seq++, stmt: { ...s, startLine, endLine, lineAt: (location) => lineAtLocation(location, startLine, endLine), index: 0 } });
       } else if (e) {
         // Interpolated values and bindings are unknown to us; a parse error there is our blind spot, not the user's bug.
         if (mapped.opaque || opts.bindings) continue;
@@ -318,6 +327,21 @@ interface MappedSql {
   positions: number[];
   /** The SQL contains interpolations we could not resolve. */
   opaque: boolean;
+}
+
+/** UTF-8 byte offset → UTF-16 index of `text`. */
+function byteIndex(text: string): (byte: number) => number {
+  if (!/[^\x00-\x7f]/.test(text)) return (byte) => (byte < text.length ? byte : -1);
+  const starts: number[] = [];
+  let byte = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i)!;
+    const len = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    for (let k = 0; k < len; k++) starts.push(i);
+    byte += len;
+    if (code >= 0x10000) i++;
+  }
+  return (b) => (b < starts.length ? starts[b] : -1);
 }
 
 function replaceMapped(sql: string, positions: number[], re: RegExp, fn: (m: string) => string): { sql: string; positions: number[] } {
