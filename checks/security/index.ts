@@ -19,6 +19,7 @@ import insecureCookie from './insecure-cookie.js';
 import plaintextSecretInManifest from './plaintext-secret-in-manifest.js';
 import dockerfileSecret from './dockerfile-secret.js';
 import containerRunsAsRoot from './container-runs-as-root.js';
+import missingAuthorization from './missing-authorization.js';
 
 export const SECURITY_RULES: Rule[] = [
   hardcodedSecret,
@@ -41,4 +42,5 @@ export const SECURITY_RULES: Rule[] = [
   plaintextSecretInManifest,
   dockerfileSecret,
   containerRunsAsRoot,
+  missingAuthorization,
 ];
