@@ -20,6 +20,7 @@ import plaintextSecretInManifest from './plaintext-secret-in-manifest.js';
 import dockerfileSecret from './dockerfile-secret.js';
 import containerRunsAsRoot from './container-runs-as-root.js';
 import missingAuthorization from './missing-authorization.js';
+import missingAuthRateLimit from './missing-auth-rate-limit.js';
 
 export const SECURITY_RULES: Rule[] = [
   hardcodedSecret,
@@ -43,4 +44,5 @@ export const SECURITY_RULES: Rule[] = [
   dockerfileSecret,
   containerRunsAsRoot,
   missingAuthorization,
+  missingAuthRateLimit,
 ];
