@@ -3,7 +3,7 @@ import { defineRule } from '../../src/rule.js';
 import { callee, chainText, nameOf, prop, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
 import { promMetric } from '../../src/analyzers/code/metrics.js';
 
-const UNBOUNDED = /^(?:user_?id|userid|customer_?id|account_?id|tenant_?user|email|e_?mail|request_?id|requestid|trace_?id|traceid|span_?id|session_?id|sessionid|correlation_?id|ip|ip_?address|client_?ip|remote_?addr|url|uri|raw_?url|full_?url|query|query_?string|token|order_?id|orderid|uuid|device_?id)$/i;
+const UNBOUNDED = /^(?:user_?id|userid|customer_?id|account_?id|tenant_?user|email|e_?mail|request_?id|requestid|trace_?id|traceid|span_?id|session_?id|sessionid|correlation_?id|ip|ip_?address|client_?ip|remote_?addr|url|uri|raw_?url|full_?url|query_?string|order_?id|orderid|uuid|device_?id)$/i;
 const RAW_URL = /^(?:req|request|ctx|ctx\.request|c\.req)\.(?:url|originalUrl|path|raw\.url|href)$/;
 
 export default defineRule({

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/rule.js';
-import { SECRET_NAME } from '../../src/analyzers/secrets.js';
+import { looksLikeSecretValue, SECRET_NAME } from '../../src/analyzers/secrets.js';
 
 /** Env files meant to be committed: templates, examples and test defaults. */
 export const TEMPLATE_ENV = /(?:^|[./_-])(?:example|examples|sample|template|tmpl|dist|defaults?|schema|test|testing|ci|spec)(?:$|[._-])/i;
@@ -29,12 +29,15 @@ export default defineRule({
       const base = ctx.file.path.split('/').pop() ?? '';
       if (TEMPLATE_ENV.test(base.replace(/^\.env/, ''))) return;
       if (ctx.file.file.status === 'removed') return;
+      // Frameworks commit .env.development defaults on purpose; only a real-looking credential there counts.
+      const devDefaults = /^\.env\.(?:dev|development)$/i.test(base);
       // Only files that carry at least one credential: a committed .env with PORT=3000 leaks nothing.
       for (let i = 0; i < ctx.file.lines.length; i++) {
         const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(ctx.file.lines[i]);
         if (!m) continue;
         const value = m[2].trim().replace(/^(['"])(.*)\1$/, '$2');
         if (!(SECRET_NAME.test(m[1]) || /(?:^|_)(?:PASSWORD|SECRET|TOKEN|API_KEY|SECRET_KEY|PRIVATE_KEY|DSN|CREDENTIALS?)(?:_|$)/i.test(m[1])) || PLACEHOLDER_VALUE.test(value)) continue;
+        if (devDefaults && !looksLikeSecretValue(value)) continue;
         ctx.report({
           startLine: i + 1,
           message: `\`${base}\` is committed with credentials in it (\`${m[1]}\` here); everyone with repository access, and the git history, keeps them. Remove the file, add \`${base}\` to \`.gitignore\`, commit a \`.env.example\` with placeholders, and rotate these values.`,

@@ -24,6 +24,8 @@ export default defineRule({
   text: {
     kinds: ['dockerfile'],
     check(ctx) {
+      // Development containers and CI tool images are not what runs in production.
+      if (/(?:^|\/)\.devcontainer\/|(?:^|[./_-])(?:dev|development|test|ci|local)(?:[./_-]|$)[^/]*$/i.test(ctx.file.path)) return;
       const { lines } = ctx.file;
       let fromLine = -1;
       let image = '';

@@ -109,7 +109,8 @@ export default defineRule({
       if (!name || !SESSION_NAME.test(name) || call.arguments.length < 2) return;
       const options = call.arguments[2];
       const koa = c.receiver === 'ctx.cookies';
-      const missing = problems(options, { httpOnly: koa, secure: false });
+      // Double-submit CSRF cookies are meant to be read by the page's scripts: only `secure` applies.
+      const missing = problems(options, { httpOnly: koa, secure: false }).filter((m) => !(m === 'httpOnly' && /csrf|xsrf/i.test(name)));
       if (missing.length === 0) return;
       let fix;
       const add = missing.map((m) => `${m}: true`).join(', ');

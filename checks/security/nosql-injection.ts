@@ -5,7 +5,7 @@ import { taintOf, type Taint } from '../../src/analyzers/code/taint.js';
 
 const FILTER_METHODS = new Set([
   'find', 'findOne', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndReplace', 'findOneAndRemove', 'updateOne', 'updateMany',
-  'deleteOne', 'deleteMany', 'replaceOne', 'countDocuments', 'count', 'exists', 'remove', 'where',
+  'deleteOne', 'deleteMany', 'replaceOne', 'countDocuments', 'count', 'exists', 'remove',
 ]);
 
 /** Operators inside a filter object that run code or patterns chosen by the caller. */

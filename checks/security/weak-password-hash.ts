@@ -3,7 +3,9 @@ import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { callee, constInit, importOf, numberValue, replaceInLine, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
 
-const PASSWORD = /pass(?:word|wd|phrase)?|pwd|pin$/i;
+const PASSWORD = /password|passwd|passphrase|^pwd$|Pwd$|^pass$|^pin$/i;
+// Reset tokens, OTP codes and API keys are random: a fast hash of them is the right tool.
+const RANDOM_SECRET = /token|reset|otp|code|key|nonce/i;
 const FAST_HASHES = /^(?:md5|md4|sha1|sha-1|sha224|sha256|sha-256|sha384|sha512|sha-512|ripemd160)$/i;
 const BCRYPT = /^(?:bcrypt|bcryptjs|@node-rs\/bcrypt)$/;
 
@@ -11,7 +13,7 @@ function mentionsPassword(e: ts.Expression, file: CodeFile): boolean {
   let hit = false;
   const visit = (n: ts.Node): void => {
     if (hit) return;
-    if ((ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) && PASSWORD.test(n.text) && !/hash|digest/i.test(n.text)) hit = true;
+    if ((ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) && PASSWORD.test(n.text) && !/hash|digest/i.test(n.text) && !RANDOM_SECRET.test(n.text)) hit = true;
     else if (ts.isStringLiteralLike(n) && n.parent && ts.isElementAccessExpression(n.parent) && PASSWORD.test(n.text)) hit = true;
     else ts.forEachChild(n, visit);
   };

@@ -18,7 +18,9 @@ export interface Taint {
   isRequest(e: ts.Expression): boolean;
 }
 
-const INPUT_PROPS = new Set(['body', 'query', 'params', 'headers', 'cookies', 'signedCookies', 'file', 'files', 'rawBody']);
+const INPUT_PROPS = new Set(['body', 'query', 'params', 'headers', 'cookies', 'signedCookies', 'rawBody']);
+// Upload middleware (multer, formidable) stores files under server-chosen paths; only the client's file name is input.
+const CLIENT_FILE_NAME = new Set(['originalname', 'originalFilename']);
 const REQUEST_NAMES = new Set(['req', 'request']);
 const KOA_CTX = new Set(['ctx', 'context']);
 const NEST_INPUT = new Set(['Body', 'Query', 'Param', 'Params', 'Headers', 'Cookies', 'UploadedFile', 'UploadedFiles']);
@@ -177,6 +179,7 @@ class TaintAnalysis implements Taint {
     if (ts.isPropertyAccessExpression(e) || (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression))) {
       const name = ts.isPropertyAccessExpression(e) ? e.name.text : (e.argumentExpression as ts.StringLiteral).text;
       if (INPUT_PROPS.has(name) && this.isRequest(e.expression)) return true;
+      if (CLIENT_FILE_NAME.has(name)) return true;
       // Koa: ctx.query, ctx.params, ctx.headers
       const obj = unwrap(e.expression);
       if (ts.isIdentifier(obj) && KOA_CTX.has(obj.text) && (name === 'query' || name === 'params' || name === 'headers')) return true;
