@@ -76,6 +76,7 @@ export class GitHubEmulator {
   private readonly validator = new RequestValidator();
   private readonly routes: Record<string, Handler>;
   private nextId = 1000;
+  private readonly started = Date.now();
   private clock = Date.parse('2026-01-01T00:00:00Z');
 
   constructor(options: { appSlug?: string } = {}) {
@@ -235,7 +236,7 @@ export class GitHubEmulator {
   }
 
   private record(method: string, route: string, url: string, status: number, body: unknown) {
-    this.requests.push({ method, route, url, status, body });
+    this.requests.push({ method, route, url, status, body, at: Date.now() - this.started });
   }
 
   // ---- Helpers used by the route handlers and GraphQL -----------------------------------

@@ -90,4 +90,6 @@ export interface RecordedRequest {
   url: string;
   status: number;
   body: unknown;
+  /** Milliseconds since the emulator started. */
+  at: number;
 }

@@ -46,7 +46,8 @@ export class RequestValidator {
   private readonly routes: { operation: string; method: string; regex: RegExp; names: string[] }[];
 
   constructor(path = schemasPath()) {
-    const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+    // ajv-formats is CommonJS; under NodeNext its default import is the module object.
+    const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
     addFormats(this.ajv);
     this.operations = (JSON.parse(readFileSync(path, 'utf8')) as { operations: Record<string, OperationSchema> }).operations;
     this.routes = OPERATIONS.map((operation) => {

@@ -1,6 +1,7 @@
 import type { RepoTree } from '../model.js';
 import { fetchBlobs, type Blob } from './blobs.js';
 import type { GitHubClient, RepoRef } from './client.js';
+import { LIMITS } from './limits.js';
 
 export interface TreeEntry {
   path: string;
@@ -25,8 +26,9 @@ export async function loadHeadTree(octokit: GitHubClient, repo: RepoRef, sha: st
 
 /**
  * The head tree for cross-file rules. Files the PR changed are served from what was
- * already loaded; other files are read lazily, and reads made in the same tick share one
- * GraphQL query.
+ * already loaded; other files are read lazily in batched GraphQL queries: reads made in
+ * the same tick share a query, and a read also fetches the next files of the same type in
+ * tree order, since rules scan the tree file by file.
  */
 export function gitHubRepoTree(
   octokit: GitHubClient,
@@ -50,29 +52,55 @@ export function gitHubRepoTree(
       );
       for (const p of batch) p.resolve(textOf(blobs.get(`${sha}:${p.path}`)));
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      for (const p of batch) {
+        cache.delete(p.path);
+        p.reject(err);
+      }
     }
+  };
+
+  const order = [...tree.entries.keys()];
+  const position = new Map(order.map((p, i) => [p, i]));
+  const fetchable = (path: string) => {
+    const entry = tree.entries.get(path);
+    return Boolean(entry) && entry!.size <= maxBytes && !loaded.has(path) && !cache.has(path);
+  };
+  const request = (path: string) => {
+    const result = new Promise<string | undefined>((resolve, reject) => {
+      pending.push({ path, resolve, reject });
+    });
+    // A read-ahead nobody awaits must not become an unhandled rejection.
+    result.catch(() => undefined);
+    cache.set(path, result);
   };
 
   return {
     async paths() {
-      return [...tree.entries.keys()];
+      return order;
     },
     read(path) {
       if (loaded.has(path)) return Promise.resolve(loaded.get(path));
-      const entry = tree.entries.get(path);
-      if (!entry || entry.size > maxBytes) return Promise.resolve(undefined);
-      let result = cache.get(path);
-      if (!result) {
-        result = new Promise<string | undefined>((resolve, reject) => {
-          if (pending.length === 0) setImmediate(() => void flush());
-          pending.push({ path, resolve, reject });
-        });
-        cache.set(path, result);
+      if (!cache.has(path)) {
+        if (!fetchable(path)) return Promise.resolve(undefined);
+        const first = pending.length === 0;
+        request(path);
+        // Rules scan the tree one file at a time; reading ahead the next files with the
+        // same extension turns a scan of n files into n/50 queries instead of n.
+        const ext = extension(path);
+        for (let i = (position.get(path) ?? order.length) + 1; i < order.length && pending.length < LIMITS.blobsPerQuery; i++) {
+          if (extension(order[i]) === ext && fetchable(order[i])) request(order[i]);
+        }
+        if (first) setImmediate(() => void flush());
       }
-      return result;
+      return cache.get(path)!;
     },
   };
+}
+
+function extension(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : base;
 }
 
 function textOf(blob: Blob | null | undefined): string | undefined {

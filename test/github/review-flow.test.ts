@@ -61,6 +61,20 @@ describe('pull_request.opened', () => {
     expect(h.emu.checkRunsFor(pull)[0].conclusion).toBe('success');
   });
 
+  it('cross-file rules read the head tree in batches, not one request per file', async () => {
+    const extra: Record<string, string> = {};
+    for (let i = 0; i < 120; i++) extra[`src/services/s${String(i).padStart(3, '0')}.ts`] = `export const s${i} = ${i};\n`;
+    extra['src/services/z-legacy.ts'] = "import { pool } from '../db';\nexport const legacy = (id: string) => pool.query('SELECT legacy_ref FROM orders WHERE id = $1', [id]);\n";
+    const repo = h.emu.createRepo('acme', 'shop', { ...extra, 'db/migrations/001.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, legacy_ref text);\n' });
+    const pull = h.emu.openPull(repo, { files: { 'db/migrations/002_drop_legacy.sql': "SET lock_timeout = '5s';\nALTER TABLE orders DROP COLUMN legacy_ref;\n" } });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const blobQueries = h.emu.requests.filter((r) => r.route === 'POST /graphql Blobs');
+    expect(blobQueries.length).toBeGreaterThan(0);
+    // The changed migration, an older migration another rule reads, then 121 code files 50 at a time.
+    expect(blobQueries.length).toBeLessThanOrEqual(5);
+    expect(h.emu.checkRunsFor(pull)[0].annotations.some((a) => a.title === 'migration/dropped-column-still-referenced')).toBe(true);
+  });
+
   it('re-running on the same head posts nothing new, and a duplicate webhook does nothing at all', async () => {
     const { pull } = world(h.emu);
     await h.receive('pull_request', pullRequestEvent('opened', pull));
