@@ -35,7 +35,11 @@ export interface ProfileSummary {
   totalMs: number;
   functions: { name: string; location: string; module: string; selfMs: number; pct: number }[];
   modules: { module: string; selfMs: number; pct: number }[];
+  /** Our own functions (src/, checks/) by total time, callees included: which of our code the time is spent under. */
+  ours: { name: string; location: string; module: string; totalMs: number; pct: number }[];
 }
+
+const isOurs = (module: string) => /^(src|checks)\//.test(module);
 
 /** Where a script URL comes from, coarse enough to act on. */
 export function moduleOf(url: string, functionName = ''): string {
@@ -88,6 +92,28 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
     fns.set(key, f);
     mods.set(module, (mods.get(module) ?? 0) + us);
   }
+  // Inclusive time of our functions: each sample counts once for every distinct function of
+  // ours on its stack (recursion is not double-counted).
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, { name: string; location: string; module: string; us: number }>();
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const node = byId.get(cur);
+      if (!node) break;
+      const { functionName, url, lineNumber } = node.callFrame;
+      const module = moduleOf(url, functionName);
+      if (!isOurs(module)) continue;
+      const key = `${functionName}@${url}:${lineNumber}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const file = url.replace(/^file:\/\//, '').split('/').slice(-1)[0];
+      const entry = inclusive.get(key) ?? { name: functionName || '(anonymous)', location: `${file}:${lineNumber + 1}`, module, us: 0 };
+      entry.us += us;
+      inclusive.set(key, entry);
+    }
+  }
   const pct = (us: number) => (total > 0 ? (100 * us) / total : 0);
   return {
     totalMs: total / 1000,
@@ -99,11 +125,15 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([module, us]) => ({ module, selfMs: us / 1000, pct: pct(us) })),
+    ours: [...inclusive.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ name: f.name, location: f.location, module: f.module, totalMs: f.us / 1000, pct: pct(f.us) })),
   };
 }
 
 /** Markdown tables for docs/benchmarks.md. */
-export function profileMarkdown(s: ProfileSummary, topFunctions = 12, topModules = 8): string {
+export function profileMarkdown(s: ProfileSummary, topFunctions = 12, topModules = 8, topOurs = 12): string {
   const lines = [
     `Sampled CPU time: ${s.totalMs.toFixed(0)} ms.`,
     '',
@@ -116,6 +146,12 @@ export function profileMarkdown(s: ProfileSummary, topFunctions = 12, topModules
     ...s.functions
       .slice(0, topFunctions)
       .map((f) => `| \`${f.name.replace(/\|/g, '\\|')}\` | ${f.location ? `${f.module}: ${f.location}` : f.module} | ${f.selfMs.toFixed(0)} | ${f.pct.toFixed(1)} % |`),
+    '',
+    '| Our functions by total time (callees included) | where | ms | share |',
+    '|---|---|---:|---:|',
+    ...s.ours
+      .slice(0, topOurs)
+      .map((f) => `| \`${f.name.replace(/\|/g, '\\|')}\` | ${f.module}: ${f.location} | ${f.totalMs.toFixed(0)} | ${f.pct.toFixed(1)} % |`),
   ];
   return lines.join('\n');
 }

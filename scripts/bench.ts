@@ -457,7 +457,7 @@ structured and console logging and fetch calls to other services. \`${code.comma
     // ------------------------------------------------------------------ 3./4. end to end
     if (opts.only.has('e2e')) {
       log('end-to-end reviews through the app and the GitHub emulator');
-      const e2e: E2EResult = await runE2E({ root: ROOT, work, runs: opts.runs, log });
+      const e2e: E2EResult = await runE2E({ root: ROOT, work, runs: Math.min(opts.runs, 5), log });
       targets.push(...e2e.targets);
       sections.push(e2e.markdown);
       profiles.push(...e2e.profiles);
