@@ -73,6 +73,11 @@ function options(o: Partial<QueueOptions>): QueueOptions {
   return { ...DEFAULT_QUEUE_OPTIONS, hooks: {}, ...o, retry: { ...DEFAULT_QUEUE_OPTIONS.retry, ...o.retry } };
 }
 
+async function countJobs(queue: Queue): Promise<QueueCounts> {
+  const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+  return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, deadLettered: c.failed ?? 0 };
+}
+
 /** ioredis reconnects by itself; its connection errors surface through the failing commands instead. */
 function connect(url: string, opts: RedisOptions): Redis {
   const client = new Redis(url, opts);
@@ -147,8 +152,7 @@ export class RedisReviewQueue implements ReviewQueue {
   }
 
   async counts(): Promise<QueueCounts> {
-    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, deadLettered: c.failed ?? 0 };
+    return countJobs(this.queue);
   }
 
   async ping(): Promise<void> {
@@ -190,6 +194,10 @@ export interface RedisWorkerHandle {
   readonly worker: Worker;
   /** Jobs this process is running now. */
   activeJobIds(): string[];
+  /** Readiness: resolves when Redis answers PING. */
+  ping(): Promise<void>;
+  /** Jobs in the shared queue (all workers), for the queue-depth gauge. */
+  counts(): Promise<QueueCounts>;
   /** Let running reviews finish (up to shutdownGraceMs), then abort the rest and put them back in the queue. */
   close(): Promise<void>;
 }
@@ -321,10 +329,20 @@ export async function startRedisWorker(processor: ReviewProcessor, options_: Red
     }
   });
   await worker.waitUntilReady();
+  let counter: Queue | undefined;
 
   return {
     worker,
     activeJobIds: () => [...active.keys()],
+    async counts() {
+      counter ??= new Queue(queueName, { connection: commands });
+      return countJobs(counter);
+    },
+    async ping() {
+      if (commands.status !== 'ready') throw new Error(`Redis connection is ${commands.status}`);
+      const reply = await commands.ping();
+      if (reply !== 'PONG') throw new Error(`unexpected PING reply ${reply}`);
+    },
     async close() {
       const closing = worker.close();
       const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), shutdownGraceMs).unref());
@@ -332,6 +350,7 @@ export async function startRedisWorker(processor: ReviewProcessor, options_: Red
         for (const c of active.values()) c.abort(new ShutdownError());
         await closing;
       }
+      await counter?.close();
       workerConnection.disconnect();
       await subscriber.quit().catch(() => subscriber.disconnect());
       await commands.quit().catch(() => commands.disconnect());

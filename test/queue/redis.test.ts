@@ -212,8 +212,10 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
     const w = await startWorker(async (j) => void seen.push(j), { env });
     cleanups.push(() => w.close());
     expect(w.worker.concurrency).toBe(3);
+    await expect(w.ping()).resolves.toBeUndefined();
     await q.enqueue(makeJob());
     await waitFor(() => seen.length === 1, 10_000, 'the review');
+    expect(await w.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, deadLettered: 0 });
     await expect(startWorker(async () => {}, { env: {} })).rejects.toThrow(/REDIS_URL/);
   });
 });
