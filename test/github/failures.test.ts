@@ -57,6 +57,25 @@ describe('publishing when GitHub pushes back', () => {
     expect(h.emu.summaryOf(pull)!.body).toMatch(/over the cap of 30 inline comments/);
   });
 
+  it('keeps the summary and the check output under GitHub’s size limits on a huge PR', async () => {
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 30; f++) {
+      const lines = ['export async function handler() {'];
+      for (let i = 0; i < 60; i++) lines.push(`  console.log('file ${f} step ${i} ${'and a longer message to fill the summary '.repeat(2)}');`);
+      files[`src/routes/r${f}.ts`] = [...lines, '}', ''].join('\n');
+    }
+    const { pull } = world(h.emu, { files });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const run = h.emu.checkRunsFor(pull)[0];
+    expect(run.conclusion).toBe('neutral');
+    expect(run.annotations.length).toBeGreaterThanOrEqual(1800);
+    expect(run.output.summary!.length).toBeLessThanOrEqual(65_535);
+    const summary = h.emu.summaryOf(pull)!.body;
+    expect(summary.length).toBeLessThanOrEqual(65_536);
+    expect(summary).toMatch(/more findings? not shown/);
+    expect(summary).toContain('### Checklist');
+  });
+
   it('honours github.max_inline_comments', async () => {
     const lines = ['export async function handler() {'];
     for (let i = 0; i < 8; i++) lines.push(`  console.log('step ${i}');`);
