@@ -83,7 +83,8 @@ function unlimitedSql(text: string): boolean {
   if (/\b(limit|fetch\s+first|fetch\s+next|top\s*\(?\d)/i.test(text)) return false;
   // Aggregates without GROUP BY return one row.
   const selectList = /^\s*select\s+([\s\S]*?)\bfrom\b/i.exec(text)?.[1] ?? '';
-  if (/^\s*(count|sum|avg|min|max|exists)\s*\(/i.test(selectList) && !/\bgroup\s+by\b/i.test(text)) return false;
+  // Aggregates return one row, or one per group: reports, not lists.
+  if (/\b(count|sum|avg|min|max|exists|array_agg|json_agg)\s*\(/i.test(selectList)) return false;
   // A lookup by primary key returns one row.
   if (/\bwhere\s+(\w+\.)?id\s*=\s*(\$\d+|\?|:\w+)\s*$/i.test(text.trim())) return false;
   return true;
@@ -101,7 +102,11 @@ function isAwaitedOrReturned(e: ts.Node): boolean {
 export function checkRoute(route: Route, file: CodeFile): Hit | undefined {
   if (route.method !== 'GET' || !route.handler) return undefined;
   // The root of a router mounted elsewhere is the collection its prefix names.
-  if (!isCollectionPath(route.path) && !(!route.mounted && segments(route.path).length === 0)) return undefined;
+  const segs = segments(route.path);
+  const last = segs[segs.length - 1];
+  const rootOfRouter = !route.mounted && segs.length === 0;
+  // A plural noun names a list; `/revenue`, `/summary`, `/me` are single documents.
+  if (!rootOfRouter && !(isCollectionPath(route.path) && /[^su]s$|ies$/.test(last ?? ''))) return undefined;
   if (/(^|\/)(count|stats|summary|export|download|health\w*|metrics|me)$/.test(route.path)) return undefined;
   const text = route.handler.getText(file.sourceFile);
   if (PAGING_INPUT.test(text)) return undefined;

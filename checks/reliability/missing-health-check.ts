@@ -22,8 +22,8 @@ function fixFor(entry: ServerEntry): Fix | undefined {
   const statement = text.trim();
   // Only when listen() is a statement of its own, on an app created in this file whose
   // app-wide middleware cannot swallow or guard the new route (auth, 404 and error handlers).
+  if (!file.routers.has(app) || !/^\w+$/.test(app)) return undefined;
   if (!new RegExp(`^(await\\s+)?${app}\\.listen\\(`).test(statement)) return undefined;
-  if (!file.routers.has(app)) return undefined;
   const risky = file.uses.some((u) => u.router === app && u.middleware.some((m) => m.name === '<inline>' || /auth|jwt|passport|session|guard|protect|notFound|404|error|fallback/i.test(m.name)));
   if (risky) return undefined;
   const route =

@@ -4,7 +4,7 @@ import { routeIndex, type RouteIndex } from '../../src/analyzers/code/route-inde
 import { describeRoute } from '../../src/analyzers/code/route-helpers.js';
 import type { ChangeContext } from '../../src/rule.js';
 
-const SENSITIVE = /^(login|log-in|signin|sign-in|logon|signup|sign-up|register|registration|forgot-password|forgot|reset-password|password-reset|reset|otp|verify-otp|mfa|2fa|magic-link|one-time-code)$/i;
+const SENSITIVE = /^(login|log-in|signin|sign-in|logon|signup|sign-up|register|registration|forgot-password|forgot|reset-password|password-resets?|password_resets?|reset|otp|verify-otp|mfa|2fa|magic-link|one-time-code)$/i;
 const LIMITER = /limit|throttl|slow-?down|brute|ratelimit|bottleneck/i;
 const NEST_GLOBAL_THROTTLER = /ThrottlerGuard|ThrottlerModule|nestjs-throttler/;
 

@@ -50,6 +50,16 @@ async function build(ctx: ChangeContext): Promise<ServerEntry[]> {
 }
 
 async function appFramework(index: RouteIndex, fr: FileRoutes, name: string, depth = 0): Promise<Framework | undefined> {
+  if (name.endsWith('()')) {
+    // createApp().listen(): the application the factory builds
+    const fn = name.slice(0, -2);
+    if (!fr.imports.has(fn)) return [...fr.routers.values()].find((r) => r.kind === 'app')?.framework;
+    const imp = fr.imports.get(fn)!;
+    const known = new Set([...index.treePaths, ...index.loaded.keys()]);
+    const target = imp.module.startsWith('.') ? resolveImport(fr.file.path, imp.module, (p) => known.has(p)) : undefined;
+    const tf = target ? await index.load(target) : undefined;
+    return tf ? [...tf.routers.values()].find((r) => r.kind === 'app')?.framework : undefined;
+  }
   const decl = fr.routers.get(name);
   if (decl) return decl.kind === 'app' ? decl.framework : undefined;
   const imp = fr.imports.get(name);

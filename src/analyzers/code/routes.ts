@@ -121,6 +121,8 @@ export interface FileRoutes {
   exports: Map<string, string>;
   /** NestJS `app.setGlobalPrefix('api')`. */
   globalPrefix?: string;
+  /** NestJS `setGlobalPrefix('v1', { exclude: ['healthz'] })`, as paths. */
+  globalPrefixExclude?: string[];
   /** NestJS `app.enableVersioning()` seen. */
   nestVersioning: boolean;
   /** Unresolved route data, for cross-file resolution. */
@@ -485,13 +487,26 @@ function extract(file: CodeFile): FileRoutes {
 
     if (method === 'listen') {
       const recv = unwrap(callee.expression);
-      const name = ts.isIdentifier(recv) ? recv.text : ts.isCallExpression(recv) ? serverAppOf(recv) : undefined;
+      // app.listen(), http.createServer(app).listen(), createApp().listen()
+      const name = ts.isIdentifier(recv)
+        ? recv.text
+        : ts.isCallExpression(recv)
+          ? (serverAppOf(recv) ?? (ts.isIdentifier(recv.expression) && recv.arguments.length <= 1 ? `${recv.expression.text}()` : undefined))
+          : undefined;
       if (name) fr.listens.push({ app: name, node: call, line: file.lineOf(call) });
       continue;
     }
     if (method === 'setGlobalPrefix') {
       const p = stringValue(args[0]);
       if (p !== undefined) fr.globalPrefix = p;
+      const opts = args[1] && unwrap(args[1]);
+      const exclude = opts && ts.isObjectLiteralExpression(opts) ? propValue(opts, 'exclude') : undefined;
+      if (exclude && ts.isArrayLiteralExpression(exclude)) {
+        fr.globalPrefixExclude = exclude.elements.map((e) => {
+          const u = unwrap(e);
+          return stringValue(u) ?? (ts.isObjectLiteralExpression(u) ? stringValue(propValue(u, 'path')) : undefined);
+        }).filter((x): x is string => x !== undefined).map((x) => joinPath(x));
+      }
       continue;
     }
     if (method === 'enableVersioning') {
@@ -935,7 +950,9 @@ export function resolveRoutes(files: FileRoutes[]): Route[] {
       parents.set(k, list);
     }
   }
-  const nestPrefix = files.find((f) => f.globalPrefix !== undefined)?.globalPrefix;
+  const nestMainFile = files.find((f) => f.globalPrefix !== undefined);
+  const nestPrefix = nestMainFile?.globalPrefix;
+  const nestExclude = new Set(nestMainFile?.globalPrefixExclude ?? []);
   const nestMain = files.some((f) => f.globalPrefix !== undefined || f.routers.size > 0 && [...f.routers.values()].some((r) => r.framework === 'nest' && r.kind === 'app'));
 
   interface Chain {
@@ -973,9 +990,10 @@ export function resolveRoutes(files: FileRoutes[]): Route[] {
       if (r.framework === 'nest') {
         const ctrl = f.routers.get(r.owner);
         const version = r.version !== undefined ? `v${r.version.replace(/^v/i, '')}` : '';
+        const own = joinPath(ctrl?.prefix ?? '', r.localPath);
         out.push({
           ...stripRaw(r),
-          path: joinPath(nestPrefix ?? '', version, ctrl?.prefix ?? '', r.localPath),
+          path: joinPath(nestExclude.has(own) ? '' : (nestPrefix ?? ''), version, own),
           mounted: nestMain,
           middleware: [],
         });
