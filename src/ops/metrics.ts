@@ -194,3 +194,14 @@ export function instrumentOctokit(octokit: HookableOctokit, metrics: ReviewMetri
     throw error;
   });
 }
+
+/**
+ * The same instrumentation as an Octokit plugin, for clients created elsewhere (Probot makes one per event):
+ * `new Probot({ ..., Octokit: ProbotOctokit.plugin(octokitMetricsPlugin(metrics)) })`.
+ */
+export function octokitMetricsPlugin(metrics: ReviewMetrics) {
+  return (octokit: HookableOctokit): Record<string, never> => {
+    instrumentOctokit(octokit, metrics);
+    return {};
+  };
+}

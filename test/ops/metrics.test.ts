@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, instrumentOctokit, queueObserver, METRIC_PREFIX } from '../../src/ops/metrics.js';
+import { createMetrics, instrumentOctokit, octokitMetricsPlugin, queueObserver, METRIC_PREFIX } from '../../src/ops/metrics.js';
 import { metricNameProblems, parseExposition } from '../../src/ops/metric-names.js';
 import { InProcessQueue } from '../../src/queue/memory.js';
 import { PermanentJobError } from '../../src/queue/types.js';
@@ -131,5 +131,13 @@ describe('recording', () => {
     // A failed fetch reaches the hook as a 500 without a response; it is a network failure, not a GitHub 500.
     expect(sample(text, 'backend_review_github_requests_total', 'method="GET",status="network"')).toBe(1);
     expect(sample(text, 'backend_review_github_requests_total', 'method="GET",status="500"')).toBeUndefined();
+  });
+
+  it('octokitMetricsPlugin instruments every instance of a plugged Octokit class', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const Plugged = Octokit.plugin(octokitMetricsPlugin(m));
+    const fetch = async () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+    for (let i = 0; i < 2; i++) await new Plugged({ request: { fetch } }).request('GET /rate_limit');
+    expect(sample(await m.registry.metrics(), 'backend_review_github_requests_total', 'method="GET",status="200"')).toBe(2);
   });
 });
