@@ -28,6 +28,8 @@ const EXPECTED = [
   'migration/unbatched-backfill knex/migrations/20240420000000_orders_status_not_null.js:3',
   'migration/missing-lock-timeout knex/migrations/20240420000000_orders_status_not_null.js:7',
   'migration/set-not-null knex/migrations/20240420000000_orders_status_not_null.js:7',
+  'migration/unbatched-backfill knex/migrations/20240425000000_backfill_orders_total.js:5',
+  'migration/unbatched-backfill knex/migrations/20240425000000_backfill_orders_total.js:6',
   'migration/create-index-non-concurrent kysely/migrations/2024_02_01_accounts_nickname_index.ts:6',
   'migration/drop-column kysely/migrations/2024_03_01_drop_accounts_nickname.ts:4',
   'migration/dropped-column-still-referenced kysely/migrations/2024_03_01_drop_accounts_nickname.ts:4',

@@ -150,6 +150,25 @@ describe('SQL in strings keeps its TS lines', () => {
     expect(summary(extract('migrations/a.ts', code))).toEqual(['3-3 UPDATE "orders" SET note = $1 WHERE id < 100', '4-4 DROP INDEX IF EXISTS old_idx']);
   });
 
+  it('treats raw SQL used as a value (knex.raw in update(), sql`` in where()) as a fragment, not a statement', () => {
+    const knex = [
+      'exports.up = async (knex) => {', // 1
+      "  await knex('orders').where('id', '<', 100).update({ total: knex.raw('total + 1') });", // 2
+      "  await Promise.all([knex.raw('ANALYZE orders'), knex.raw('ANALYZE users')]);", // 3
+      '};', // 4
+    ].join('\n');
+    const m = extract('migrations/a.js', knex);
+    expect(m.errors).toEqual([]);
+    expect(summary(m).filter((x) => x.includes('ANALYZE'))).toEqual(['3-3 ANALYZE orders', '3-3 ANALYZE users']);
+    const kysely = [
+      "import { Kysely, sql } from 'kysely';", // 1
+      'export async function up(db: Kysely<any>) {', // 2
+      "  await db.updateTable('orders').set({ total: sql`total + 1` }).where(sql`id < 100`).execute();", // 3
+      '}', // 4
+    ].join('\n');
+    expect(extract('migrations/a.ts', kysely).errors).toEqual([]);
+  });
+
   it('turns knex.raw bindings into parameters', () => {
     const m = extract('migrations/a.js', "exports.up = (knex) => knex.raw('UPDATE ?? SET a = ? WHERE id = ?', ['orders', 1, 2]);\n");
     expect(m.statements.map((s) => s.kind)).toEqual(['UpdateStmt']);
@@ -327,6 +346,50 @@ describe('builder calls become the SQL the framework sends', () => {
     const m = extract('src/migration/1-A.ts', code);
     expect(m.runnerTransaction).toBe(false);
     expect(summary(m)).toEqual(['3-3 BEGIN', '4-4 ALTER TABLE "order" DROP COLUMN legacy', '5-5 COMMIT', '6-6 CREATE INDEX "IDX_a" ON "order" (a)', '7-7 BEGIN']);
+  });
+});
+
+describe('data changes written with query builders', () => {
+  it('Knex update/del chains become UPDATE/DELETE; unrenderable or looped ones are left out', () => {
+    const code = [
+      'exports.up = async (knex) => {', // 1
+      "  await knex('users').update({ role: 'member', updated_at: knex.fn.now() });", // 2
+      "  await knex('users').whereNull('locale').update('locale', 'en');", // 3
+      "  await knex('sessions').where('expires_at', '<', knex.raw('now()')).del();", // 4
+      "  await knex('users').whereIn('id', [1, 2, 3]).update({ flagged: true }).returning('id');", // 5
+      "  await knex('users').whereExists(function () { this.select(1); }).del();", // 6
+      '  for (const batch of batches) {', // 7
+      "    await knex('users').whereIn('id', batch).update({ migrated: true });", // 8
+      '  }', // 9
+      '};', // 10
+    ].join('\n');
+    expect(summary(extract('migrations/a.js', code))).toEqual([
+      "2-2 UPDATE users SET role = 'member', updated_at = CURRENT_TIMESTAMP",
+      "3-3 UPDATE users SET locale = 'en' WHERE locale IS NULL",
+      '4-4 DELETE FROM sessions WHERE expires_at < now()',
+      '5-5 UPDATE users SET flagged = true WHERE id IN (1, 2, 3)',
+    ]);
+  });
+
+  it('Kysely updateTable/deleteFrom and Sequelize bulkUpdate/bulkDelete', () => {
+    const kysely = [
+      "import { Kysely, sql } from 'kysely';", // 1
+      'export async function up(db: Kysely<any>) {', // 2
+      "  await db.updateTable('accounts').set({ plan: 'free' }).where('plan', 'is', null).execute();", // 3
+      "  await db.deleteFrom('events').execute();", // 4
+      "  await db.updateTable('accounts').set({ n: 1 }).where((eb) => eb('id', '<', 5)).execute();", // 5
+      '}', // 6
+    ].join('\n');
+    expect(summary(extract('migrations/a.ts', kysely))).toEqual(["3-3 UPDATE accounts SET plan = 'free' WHERE plan IS NULL", '4-4 DELETE FROM events']);
+    const sequelize = [
+      'module.exports = {', // 1
+      '  async up(queryInterface) {', // 2
+      "    await queryInterface.bulkUpdate('invoices', { status: 'open' }, { status: null });", // 3
+      "    await queryInterface.bulkDelete('audit_logs', null, {});", // 4
+      '  },', // 5
+      '};', // 6
+    ].join('\n');
+    expect(summary(extract('migrations/1-a.js', sequelize))).toEqual(["3-3 UPDATE invoices SET status = 'open' WHERE status IS NULL", '4-4 DELETE FROM audit_logs']);
   });
 });
 

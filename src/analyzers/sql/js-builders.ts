@@ -1258,3 +1258,225 @@ function typeormCall(call: ts.CallExpression, c: Collector): boolean {
       return false;
   }
 }
+
+// =============================================================================================
+// Data changes written with query builders: knex('t').update(…), db.updateTable('t')…,
+// queryInterface.bulkUpdate(…). They become UPDATE/DELETE statements so the backfill rules
+// see them. A WHERE we cannot render, or a statement inside a loop (batching), gives no statement.
+
+function insideLoop(node: ts.Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isForInStatement(n) || ts.isWhileStatement(n) || ts.isDoStatement(n)) return true;
+    if (ts.isFunctionLike(n) && !(ts.isArrowFunction(n) || ts.isFunctionExpression(n))) return false;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && /^(forEach|map|reduce)$/.test(n.expression.name.text)) return true;
+  }
+  return false;
+}
+
+/** A value as SQL: literals as written, anything else a bind parameter. */
+function sqlValue(node: ts.Expression | undefined, c: Collector, raw: (n: ts.Expression) => string | undefined): string | undefined {
+  if (!node) return undefined;
+  const v = evaluate(node, c.consts);
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return literal(v);
+  if (Array.isArray(v) || asObject(v)) return undefined;
+  return raw(node) ?? '$1';
+}
+
+function knexRaw(node: ts.Expression, c: Collector): string | undefined {
+  const text = node.getText(c.sf).replace(/\s+/g, '');
+  if (/\.fn\.now\(\)$/.test(text)) return 'CURRENT_TIMESTAMP';
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'raw' && node.arguments.length === 1) {
+    return asString(evaluate(node.arguments[0], c.consts));
+  }
+  return undefined;
+}
+
+function kyselyRaw(node: ts.Expression, c: Collector): string | undefined {
+  if (ts.isTaggedTemplateExpression(node) && ts.isNoSubstitutionTemplateLiteral(node.template) && node.tag.getText(c.sf) === 'sql') return node.template.text;
+  return undefined;
+}
+
+function setList(obj: ts.Expression | undefined, c: Collector, raw: (n: ts.Expression) => string | undefined): string | undefined {
+  if (!obj || !ts.isObjectLiteralExpression(obj) || obj.properties.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const p of obj.properties) {
+    if (ts.isPropertyAssignment(p)) {
+      const key = p.name.getText(c.sf).replace(/^['"]|['"]$/g, '');
+      const v = sqlValue(p.initializer, c, raw);
+      if (!v) return undefined;
+      parts.push(`${ident(key)} = ${v}`);
+    } else if (ts.isShorthandPropertyAssignment(p)) parts.push(`${ident(p.name.text)} = $1`);
+    else return undefined;
+  }
+  return parts.join(', ');
+}
+
+function whereObject(obj: ts.Expression, c: Collector, raw: (n: ts.Expression) => string | undefined): string[] | undefined {
+  if (!ts.isObjectLiteralExpression(obj)) return undefined;
+  const conds: string[] = [];
+  for (const p of obj.properties) {
+    if (!ts.isPropertyAssignment(p)) return undefined;
+    const key = p.name.getText(c.sf).replace(/^['"]|['"]$/g, '');
+    const v = evaluate(p.initializer, c.consts);
+    if (v === null) conds.push(`${ident(key)} IS NULL`);
+    else {
+      const s = sqlValue(p.initializer, c, raw);
+      if (!s) return undefined;
+      conds.push(`${ident(key)} = ${s}`);
+    }
+  }
+  return conds;
+}
+
+const KNEX_DATA_ROOTS = /^(knex|trx|tx|db|k|transaction)$/;
+
+export function dataStatement(call: ts.CallExpression, c: Collector): boolean {
+  if (!ts.isPropertyAccessExpression(call.expression)) return false;
+  const method = call.expression.name.text;
+  if (c.framework === 'knex' && /^(update|del|delete)$/.test(method)) return knexData(call, c);
+  if (c.framework === 'kysely' && method === 'execute') return kyselyData(call, c);
+  if (c.framework === 'sequelize' && /^(bulkUpdate|bulkDelete)$/.test(method)) return sequelizeData(call, c);
+  return false;
+}
+
+function knexData(call: ts.CallExpression, c: Collector): boolean {
+  const { root, calls } = flattenChain(call);
+  // knex('orders')….update(…): the root is a call of the knex instance with the table name.
+  if (!ts.isCallExpression(root) || !ts.isIdentifier(root.expression) || !KNEX_DATA_ROOTS.test(root.expression.text)) return false;
+  const table = asString(evaluate(root.arguments[0], c.consts));
+  if (!table || root.arguments.length !== 1) return true;
+  if (insideLoop(call)) return true;
+  const raw = (n: ts.Expression) => knexRaw(n, c);
+  const conds: string[] = [];
+  let verb: 'UPDATE' | 'DELETE' | undefined;
+  let set: string | undefined;
+  for (const step of calls) {
+    const a = step.args;
+    const col = asString(evaluate(a[0], c.consts));
+    switch (step.name) {
+      case 'where':
+      case 'andWhere': {
+        if (a.length === 1) {
+          const obj = whereObject(a[0], c, raw);
+          if (!obj) return true;
+          conds.push(...obj);
+        } else if (a.length === 2 && col) {
+          const v = evaluate(a[1], c.consts);
+          if (v === null) conds.push(`${ident(col)} IS NULL`);
+          else {
+            const s = sqlValue(a[1], c, raw);
+            if (!s) return true;
+            conds.push(`${ident(col)} = ${s}`);
+          }
+        } else if (a.length === 3 && col) {
+          const op = asString(evaluate(a[1], c.consts));
+          const s = sqlValue(a[2], c, raw);
+          if (!op || !/^(=|<>|!=|<|<=|>|>=|like|ilike)$/i.test(op) || !s) return true;
+          conds.push(`${ident(col)} ${op} ${s}`);
+        } else return true;
+        break;
+      }
+      case 'whereNull':
+      case 'whereNotNull':
+        if (!col) return true;
+        conds.push(`${ident(col)} IS ${step.name === 'whereNull' ? '' : 'NOT '}NULL`);
+        break;
+      case 'whereIn': {
+        const list = evaluate(a[1], c.consts);
+        if (!col || !Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string' || typeof x === 'number')) return true;
+        conds.push(`${ident(col)} IN (${(list as (string | number)[]).map((x) => literal(x)).join(', ')})`);
+        break;
+      }
+      case 'whereBetween': {
+        const range = evaluate(a[1], c.consts);
+        if (!col || !Array.isArray(range) || range.length !== 2) return true;
+        conds.push(`${ident(col)} BETWEEN ${literal(range[0] as string | number)} AND ${literal(range[1] as string | number)}`);
+        break;
+      }
+      case 'update':
+        verb = 'UPDATE';
+        if (a.length === 1) set = setList(a[0], c, raw);
+        else if (a.length === 2 && col) {
+          const s = sqlValue(a[1], c, raw);
+          set = s ? `${ident(col)} = ${s}` : undefined;
+        }
+        if (!set) return true;
+        break;
+      case 'del':
+      case 'delete':
+        verb = 'DELETE';
+        break;
+      case 'returning':
+      case 'transacting':
+      case 'timeout':
+        break;
+      default:
+        return true; // joins, subqueries, limits…: not rendered, stay quiet
+    }
+  }
+  if (!verb) return true;
+  const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+  c.addGenerated(verb === 'UPDATE' ? `UPDATE ${qualified(table)} SET ${set}${where}` : `DELETE FROM ${qualified(table)}${where}`, call, root.getStart(c.sf));
+  return true;
+}
+
+function kyselyData(call: ts.CallExpression, c: Collector): boolean {
+  const { calls } = flattenChain(call);
+  const head = calls[0];
+  if (!head || !/^(updateTable|deleteFrom)$/.test(head.name)) return false;
+  const table = asString(evaluate(head.args[0], c.consts));
+  if (!table || insideLoop(call)) return true;
+  const raw = (n: ts.Expression) => kyselyRaw(n, c);
+  const conds: string[] = [];
+  let set: string | undefined;
+  for (const step of calls.slice(1)) {
+    const a = step.args;
+    if (step.name === 'set') {
+      set = setList(a[0], c, raw);
+      if (!set) return true;
+    } else if (step.name === 'where' && a.length === 3) {
+      const col = asString(evaluate(a[0], c.consts));
+      const op = asString(evaluate(a[1], c.consts));
+      const value = evaluate(a[2], c.consts);
+      if (!col || !op) return true;
+      if (/^is( not)?$/i.test(op) && value === null) conds.push(`${ident(col)} ${op.toUpperCase()} NULL`);
+      else if (/^(=|<>|!=|<|<=|>|>=|like|ilike)$/i.test(op)) {
+        const s = sqlValue(a[2], c, raw);
+        if (!s) return true;
+        conds.push(`${ident(col)} ${op} ${s}`);
+      } else return true;
+    } else if (step.name === 'where' && a.length === 1) {
+      const s = raw(a[0]);
+      if (!s) return true;
+      conds.push(`(${s})`);
+    } else if (step.name !== 'execute' && step.name !== 'returning' && step.name !== 'returningAll') return true;
+  }
+  const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+  if (head.name === 'updateTable') {
+    if (!set) return true;
+    c.addGenerated(`UPDATE ${qualified(table)} SET ${set}${where}`, call, head.nameNode.getStart(c.sf));
+  } else c.addGenerated(`DELETE FROM ${qualified(table)}${where}`, call, head.nameNode.getStart(c.sf));
+  return true;
+}
+
+function sequelizeData(call: ts.CallExpression, c: Collector): boolean {
+  if (!/(queryInterface|^qi|context)$/i.test((call.expression as ts.PropertyAccessExpression).expression.getText(c.sf))) return false;
+  if (insideLoop(call)) return true;
+  const method = (call.expression as ts.PropertyAccessExpression).name.text;
+  const table = sequelizeTable(evaluate(call.arguments[0], c.consts));
+  if (!table) return true;
+  const raw = () => undefined;
+  const whereArg = call.arguments[method === 'bulkUpdate' ? 2 : 1];
+  let where = '';
+  if (whereArg && whereArg.kind !== ts.SyntaxKind.NullKeyword) {
+    const conds = whereObject(whereArg, c, raw);
+    if (!conds) return true;
+    if (conds.length) where = ` WHERE ${conds.join(' AND ')}`;
+  }
+  if (method === 'bulkUpdate') {
+    const set = setList(call.arguments[1], c, raw);
+    if (!set) return true;
+    c.addGenerated(`UPDATE ${table} SET ${set}${where}`, call);
+  } else c.addGenerated(`DELETE FROM ${table}${where}`, call);
+  return true;
+}

@@ -5,7 +5,7 @@ import type { Migration, MigrationFramework, SqlStatement } from './migration.js
 import { parseSql } from './parse.js';
 import type { SqlParseError } from './parse.js';
 import { Constants, evaluate } from './js-values.js';
-import { builderStatements } from './js-builders.js';
+import { builderStatements, dataStatement } from './js-builders.js';
 
 /**
  * Reads a JS/TS migration (TypeORM, Knex, Sequelize, Kysely, node-pg-migrate) and turns
@@ -511,7 +511,8 @@ function walkUp(up: Step, c: Collector, framework: MigrationFramework): void {
   const sf = c.sf;
   const visit = (node: ts.Node): void => {
     if (ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag) && node.tag.text === 'sql') {
-      c.addRaw(node.template, node, { kysely: true });
+      // Only sql`…`.execute(db) is a statement; elsewhere the tag builds a fragment of a query.
+      if (executed(node)) c.addRaw(node.template, node, { kysely: true });
       return;
     }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
@@ -536,7 +537,8 @@ function walkUp(up: Step, c: Collector, framework: MigrationFramework): void {
           return;
         }
         if (method === 'raw' && framework !== 'kysely') {
-          c.addRaw(arg, node, { bindings: node.arguments.length > 1 });
+          // knex.raw('total + 1') inside an update() or defaultTo() is a fragment, not a statement.
+          if (!isFragment(node)) c.addRaw(arg, node, { bindings: node.arguments.length > 1 });
           return;
         }
         if (method === 'sql' && /(^|\.)pgm$/.test(receiverText)) {
@@ -544,15 +546,40 @@ function walkUp(up: Step, c: Collector, framework: MigrationFramework): void {
           return;
         }
         if (framework === 'kysely' && method === 'raw' && receiverText === 'sql') {
-          c.addRaw(arg, node);
+          if (executed(node)) c.addRaw(arg, node);
           return;
         }
       }
-      if (builderStatements(node, c)) return;
+      if (builderStatements(node, c) || dataStatement(node, c)) return;
     }
     ts.forEachChild(node, visit);
   };
   if (up.body) visit(up.body);
+}
+
+function skipWrappers(node: ts.Node): ts.Node {
+  let n = node;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
+  return n;
+}
+
+/** sql`…`.execute(db) / sql.raw('…').execute(db). */
+function executed(node: ts.Node): boolean {
+  const p = node.parent;
+  return !!p && ts.isPropertyAccessExpression(p) && p.expression === node && p.name.text === 'execute' && !!p.parent && ts.isCallExpression(p.parent);
+}
+
+/** A raw SQL value used inside another expression (an argument, a property value, an operand). */
+function isFragment(node: ts.Node): boolean {
+  const n = skipWrappers(node);
+  const p = n.parent;
+  if (!p) return false;
+  if (ts.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) {
+    // Promise.all([...]) and friends run their arguments; anything else takes a value.
+    return !(ts.isPropertyAccessExpression(p.expression) && /^(all|allSettled|push)$/.test(p.expression.name.text));
+  }
+  if (ts.isArrayLiteralExpression(p)) return isFragment(p);
+  return ts.isPropertyAssignment(p) || ts.isBinaryExpression(p) || ts.isTemplateSpan(p) || ts.isConditionalExpression(p) || ts.isSpreadElement(p);
 }
 
 function isSqlArgument(node: ts.Expression): boolean {
