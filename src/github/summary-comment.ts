@@ -55,6 +55,7 @@ export function summaryBody(input: SummaryInput): string {
   const footer = `\n\n<sub>Reviewed at ${input.headSha.slice(0, 7)}. Commands: \`${input.commandPrefix} review\`, \`${input.commandPrefix} help\`.</sub>`;
   const room = LIMITS.commentBody - marker.length - footer.length - 100;
   let body = toMarkdown(input.result, { maxLength: Math.min(60_000, room), link: input.link, extra });
+  body = linkChecklist(body, input.result, input.link);
   body = keepTicks(body, input.previousBody);
   return `${marker}\n${truncate(body, room)}${footer}`;
 }
@@ -71,6 +72,19 @@ function ignoredSection(ignores: Ignore[]): string {
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+}
+
+/** Adds links to the comments (or lines) behind each failed or warned checklist item. */
+export function linkChecklist(body: string, result: ReviewResult, link: (f: Finding) => string | undefined): string {
+  for (const item of result.checklist) {
+    if (item.status !== 'fail' && item.status !== 'warn') continue;
+    const urls = [...new Set(result.findings.filter((f) => item.rules.includes(f.ruleId)).map(link).filter((u): u is string => Boolean(u)))];
+    if (!urls.length) continue;
+    const line = `- ${item.status === 'fail' ? '❌' : '⚠️'} ${item.text.replace(/</g, '&lt;').replace(/>/g, '&gt;')} <sub>`;
+    const refs = urls.slice(0, 3).map((u, i) => `[${i + 1}](${u})`).join(' ') + (urls.length > 3 ? ` +${urls.length - 3}` : '');
+    body = body.replace(line, `${line.slice(0, -'<sub>'.length)}(${refs}) <sub>`);
+  }
+  return body;
 }
 
 /** Reviewers tick the ☐ items by hand; a re-run must not untick them. */

@@ -43,7 +43,8 @@ describe('pull_request.opened', () => {
     expect(summary.body).toContain('<!-- backend-review:summary');
     expect(summary.body).toContain('### Checklist');
     expect(summary.body).toContain('- [ ] ');
-    // Findings link to their inline comments.
+    // Failed checklist items and findings link to their inline comments.
+    expect(summary.body).toMatch(/^- ❌ Indexes on existing tables are created and dropped CONCURRENTLY[^\n]*\(\[1\]\(https:\/\/github\.com\/acme\/orders\/pull\/1#discussion_r\d+\)\) <sub>/m);
     expect(summary.body).toMatch(/\(https:\/\/github\.com\/acme\/orders\/pull\/1#discussion_r\d+\)/);
   });
 

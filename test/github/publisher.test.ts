@@ -1,0 +1,59 @@
+import { Octokit } from '@octokit/rest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { defaultConfig } from '../../src/config/load.js';
+import { review } from '../../src/engine.js';
+import { GitHubEmulator } from '../../src/emulator/index.js';
+import { CheckRun } from '../../src/github/check-run.js';
+import { loadPullChangeSet } from '../../src/github/pr-source.js';
+import { Publisher } from '../../src/github/publisher.js';
+import { WriteQueue } from '../../src/github/write-queue.js';
+import { PR_FILES, BASE_FILES, INDEX_MIGRATION } from './world.js';
+
+let emu: GitHubEmulator;
+beforeEach(() => {
+  nock.disableNetConnect();
+  emu = new GitHubEmulator();
+  const scope = nock('https://api.github.com').persist();
+  for (const method of ['GET', 'POST', 'PATCH']) {
+    scope.intercept(/.*/, method).reply(async (request: Request) => {
+      const headers: Record<string, string> = {};
+      request.headers.forEach((v, k) => (headers[k] = v));
+      const res = emu.handle({ method, url: request.url, headers, body: method === 'GET' ? undefined : await request.text() });
+      return [res.status, typeof res.body === 'string' ? res.body : JSON.stringify(res.body), res.headers];
+    });
+  }
+});
+afterEach(() => {
+  expect(emu.violations).toEqual([]);
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe('Publisher outside Probot', () => {
+  it('publishes with a plain @octokit/rest client and a user token (the CLI --github path)', async () => {
+    const repo = emu.createRepo('acme', 'orders', BASE_FILES);
+    const pull = emu.openPull(repo, { files: PR_FILES });
+    const octokit = new Octokit({ auth: 'ghp_user_token' });
+    const ref = { owner: 'acme', repo: 'orders', pullNumber: pull.number };
+    const config = defaultConfig();
+    const writes = new WriteQueue({ minIntervalMs: 0 });
+    const log = { info() {}, warn() {}, error() {} };
+
+    const loaded = await loadPullChangeSet(octokit, ref, pull.headSha, config);
+    const result = await review(loaded.changeSet, config);
+    const check = await CheckRun.start(octokit, { owner: 'acme', repo: 'orders' }, pull.headSha, writes);
+    const outcome = await new Publisher(octokit, ref, { writes, log, commandPrefix: '/backend-review' }).publish(check, {
+      result,
+      headSha: pull.headSha,
+      patches: loaded.patches,
+      notes: loaded.notes,
+      maxInlineComments: 30,
+      state: { ignores: [] },
+    });
+    expect(outcome.posted).toBeGreaterThan(0);
+    expect(emu.reviews[0].comments.some((c) => c.path === INDEX_MIGRATION)).toBe(true);
+    expect(emu.checkRunsFor(pull)[0].conclusion).toBe('failure');
+    expect(emu.summaryOf(pull)).toBeDefined();
+  });
+});
