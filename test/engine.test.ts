@@ -3,6 +3,10 @@ import { defaultConfig, validateConfig } from '../src/config/load.js';
 import { review } from '../src/engine.js';
 import type { ChangeSet, ChangedFile } from '../src/model.js';
 import { defineRule } from '../src/rule.js';
+import { ruleById } from '../checks/index.js';
+
+// Engine behaviour is tested with two fixed rules, so rules added later cannot change it.
+const core = { rules: [ruleById.get('migration/create-index-non-concurrent')!, ruleById.get('observability/console-log')!] };
 
 function changeSet(files: Partial<ChangedFile>[], mode: 'scan' | 'diff' = 'scan'): ChangeSet {
   return { mode, files: files.map((f) => ({ status: 'added', changedLines: 'all', ...f }) as ChangedFile) };
@@ -13,7 +17,7 @@ const INDEX = 'CREATE INDEX orders_email_idx ON orders (email);';
 describe('suppressions', () => {
   it('silences the named rule on the next statement, with a reason', async () => {
     const sql = `-- backend-review-ignore migration/create-index-non-concurrent: orders has 40 rows\nCREATE INDEX a_idx\n  ON orders (a);\n${INDEX}\n`;
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), core);
     expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}`)).toEqual(['migration/create-index-non-concurrent:4']);
   });
 
@@ -30,25 +34,25 @@ describe('suppressions', () => {
 
   it('does not call a suppression unused when its rule is turned off', async () => {
     const sql = `-- backend-review-ignore migration/create-index-non-concurrent: fine\n${INDEX}\n`;
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), validateConfig({ rules: { 'migration/create-index-non-concurrent': 'off' } }));
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), validateConfig({ rules: { 'migration/create-index-non-concurrent': 'off' } }), core);
     expect(r.findings).toEqual([]);
   });
 
   it('silences the whole file with the file-level form', async () => {
     const sql = `-- backend-review-ignore-file migration/create-index-non-concurrent: lookup tables only\n${INDEX}\n\n${INDEX.replace('orders_email', 'x')}\n`;
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), core);
     expect(r.findings).toEqual([]);
   });
 
   it('works in TS files for the next line and for a trailing comment', async () => {
     const ts = "export function f() {\n  // backend-review-ignore observability/console-log: startup banner\n  console.log('a');\n  console.log('b'); // backend-review-ignore observability/console-log: same\n  console.log('c');\n}\n";
-    const r = await review(changeSet([{ path: 'src/server.ts', content: ts }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'src/server.ts', content: ts }]), defaultConfig(), core);
     expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}`)).toEqual(['observability/console-log:5']);
   });
 
   it('reports a suppression without a reason, and it suppresses nothing', async () => {
     const sql = `-- backend-review-ignore migration/create-index-non-concurrent\n${INDEX}\n`;
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), core);
     expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}:${f.severity}`)).toEqual([
       'backend-review/invalid-suppression:1:notice',
       'migration/create-index-non-concurrent:2:error',
@@ -58,7 +62,7 @@ describe('suppressions', () => {
 
   it('reports an unknown rule id and a suppression with no rule instead of suppressing everything', async () => {
     const sql = `-- backend-review-ignore migration/create-index: typo\n${INDEX}\n-- backend-review-ignore: everything\n${INDEX}\n`;
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), core);
     expect(r.findings.map((f) => `${f.ruleId}:${f.startLine}`)).toEqual([
       'backend-review/invalid-suppression:1',
       'migration/create-index-non-concurrent:2',
@@ -69,13 +73,13 @@ describe('suppressions', () => {
 
   it('reports a suppression that matches nothing', async () => {
     const sql = `-- backend-review-ignore migration/create-index-non-concurrent: was needed once\nCREATE INDEX CONCURRENTLY a ON b (c);\n`;
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig(), core);
     expect(r.findings.map((f) => f.ruleId)).toEqual(['backend-review/unused-suppression']);
   });
 
   it('ignores prose that mentions the directive without a comment leader', async () => {
     const ts = "export const doc = 'use backend-review-ignore to silence a rule';\n";
-    const r = await review(changeSet([{ path: 'src/doc.ts', content: ts }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'src/doc.ts', content: ts }]), defaultConfig(), core);
     expect(r.findings).toEqual([]);
   });
 });
@@ -87,34 +91,34 @@ describe('config effects', () => {
   ]);
 
   it('turns a rule off, changes its severity, and turns off an area', async () => {
-    const off = await review(demo, validateConfig({ rules: { 'migration/create-index-non-concurrent': 'off' } }));
+    const off = await review(demo, validateConfig({ rules: { 'migration/create-index-non-concurrent': 'off' } }), core);
     expect(off.findings.map((f) => f.ruleId)).toEqual(['observability/console-log']);
-    const notice = await review(demo, validateConfig({ rules: { 'migration/create-index-non-concurrent': 'notice' } }));
+    const notice = await review(demo, validateConfig({ rules: { 'migration/create-index-non-concurrent': 'notice' } }), core);
     expect(notice.findings.find((f) => f.ruleId.startsWith('migration/'))?.severity).toBe('notice');
     expect(notice.failed).toBe(false);
-    const area = await review(demo, validateConfig({ areas: { observability: false } }));
+    const area = await review(demo, validateConfig({ areas: { observability: false } }), core);
     expect(area.findings.map((f) => f.ruleId)).toEqual(['migration/create-index-non-concurrent']);
   });
 
   it('applies include and exclude globs', async () => {
-    const r = await review(demo, validateConfig({ exclude: ['src/**'] }));
+    const r = await review(demo, validateConfig({ exclude: ['src/**'] }), core);
     expect(r.findings.map((f) => f.path)).toEqual(['db/migrations/1.sql']);
-    const only = await review(demo, validateConfig({ include: ['src/**'] }));
+    const only = await review(demo, validateConfig({ include: ['src/**'] }), core);
     expect(only.findings.map((f) => f.path)).toEqual(['src/a.ts']);
   });
 
   it('decides the verdict by fail_on', async () => {
-    expect((await review(demo, validateConfig({ fail_on: 'error' }))).failed).toBe(true);
-    expect((await review(demo, validateConfig({ fail_on: 'never' }))).failed).toBe(false);
+    expect((await review(demo, validateConfig({ fail_on: 'error' }), core)).failed).toBe(true);
+    expect((await review(demo, validateConfig({ fail_on: 'never' }), core)).failed).toBe(false);
     const warnOnly = changeSet([{ path: 'src/a.ts', content: "console.log('x');\n" }]);
-    expect((await review(warnOnly, validateConfig({ fail_on: 'error' }))).failed).toBe(false);
-    expect((await review(warnOnly, validateConfig({ fail_on: 'warning' }))).failed).toBe(true);
+    expect((await review(warnOnly, validateConfig({ fail_on: 'error' }), core)).failed).toBe(false);
+    expect((await review(warnOnly, validateConfig({ fail_on: 'warning' }), core)).failed).toBe(true);
   });
 
   it('uses custom migration paths', async () => {
     const cs = changeSet([{ path: 'schema/changes/0001.sql', content: `${INDEX}\n` }]);
-    expect((await review(cs, defaultConfig())).findings).toEqual([]);
-    const custom = await review(cs, validateConfig({ migrations: { paths: ['schema/changes/*.sql'] } }));
+    expect((await review(cs, defaultConfig(), core)).findings).toEqual([]);
+    const custom = await review(cs, validateConfig({ migrations: { paths: ['schema/changes/*.sql'] } }), core);
     expect(custom.findings.map((f) => f.ruleId)).toEqual(['migration/create-index-non-concurrent']);
   });
 });
@@ -123,7 +127,7 @@ describe('changed-lines filter', () => {
   it('keeps findings on changed lines only in diff mode', async () => {
     const sql = `${INDEX}\n${INDEX.replace('orders_email', 'orders_b')}\n`;
     const cs = changeSet([{ path: 'db/migrations/1.sql', content: sql, status: 'modified', changedLines: [{ start: 2, end: 2 }] }], 'diff');
-    const r = await review(cs, defaultConfig());
+    const r = await review(cs, defaultConfig(), core);
     expect(r.findings.map((f) => f.startLine)).toEqual([2]);
   });
 
@@ -139,16 +143,16 @@ describe('changed-lines filter', () => {
 
 describe('fingerprints', () => {
   it('survive unrelated lines moving and tell identical statements apart', async () => {
-    const before = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n${INDEX}\n` }]), defaultConfig());
-    const after = await review(changeSet([{ path: 'db/migrations/1.sql', content: `-- a comment\n\nSELECT 1;\n${INDEX}\n${INDEX}\n` }]), defaultConfig());
+    const before = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n${INDEX}\n` }]), defaultConfig(), core);
+    const after = await review(changeSet([{ path: 'db/migrations/1.sql', content: `-- a comment\n\nSELECT 1;\n${INDEX}\n${INDEX}\n` }]), defaultConfig(), core);
     expect(before.findings.map((f) => f.fingerprint)).toEqual(after.findings.map((f) => f.fingerprint));
     expect(new Set(before.findings.map((f) => f.fingerprint)).size).toBe(2);
     expect(before.findings[0].startLine).not.toBe(after.findings[0].startLine);
   });
 
   it('change when the flagged code changes', async () => {
-    const a = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n` }]), defaultConfig());
-    const b = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX.replace('email', 'phone')}\n` }]), defaultConfig());
+    const a = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n` }]), defaultConfig(), core);
+    const b = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX.replace('email', 'phone')}\n` }]), defaultConfig(), core);
     expect(a.findings[0].fingerprint).not.toBe(b.findings[0].fingerprint);
   });
 });
@@ -172,18 +176,20 @@ describe('robustness', () => {
     const sql = `SELECT 1;\nALTER TABLE x ADD COLUM y int;\n${INDEX}\n\\connect other\nCOPY t FROM stdin;\n`;
     const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: sql }]), defaultConfig());
     expect(r.findings.some((f) => f.ruleId === 'migration/create-index-non-concurrent' && f.startLine === 3)).toBe(true);
+    expect(r.findings.filter((f) => f.ruleId === 'migration/unparseable-sql').map((f) => f.startLine)).toEqual([2]);
+    expect(r.findings.filter((f) => f.ruleId === 'backend-review/analyzer-error')).toEqual([]);
   });
 
   it('shows only the checklist items for what the change touches', async () => {
-    const sqlOnly = await review(changeSet([{ path: 'db/migrations/1.sql', content: 'SELECT 1;\n' }]), defaultConfig());
+    const sqlOnly = await review(changeSet([{ path: 'db/migrations/1.sql', content: 'SELECT 1;\n' }]), defaultConfig(), core);
     expect(new Set(sqlOnly.checklist.map((i) => i.area))).toEqual(new Set(['migration']));
-    const codeOnly = await review(changeSet([{ path: 'src/a.ts', content: 'export {};\n' }]), defaultConfig());
+    const codeOnly = await review(changeSet([{ path: 'src/a.ts', content: 'export {};\n' }]), defaultConfig(), core);
     expect(codeOnly.checklist.some((i) => i.area === 'migration')).toBe(false);
     expect(codeOnly.checklist.some((i) => i.area === 'observability')).toBe(true);
   });
 
   it('ticks verified items and leaves the others for a human', async () => {
-    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n` }]), defaultConfig());
+    const r = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n` }]), defaultConfig(), core);
     expect(r.checklist.find((i) => i.id === 'migration.concurrent-indexes')?.status).toBe('fail');
     expect(r.checklist.find((i) => i.id === 'migration.production-data')?.status).toBe('manual');
   });
