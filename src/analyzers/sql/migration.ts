@@ -61,6 +61,8 @@ export interface StatementState {
    */
   schema: SchemaModel;
   isNewTable(relation: { relname?: string; schemaname?: string } | string | undefined): boolean;
+  /** Internal: counts applied statements so the final state can be recognised. */
+  advanced?: () => void;
 }
 
 export function relationName(relation: { relname?: string; schemaname?: string } | string | undefined): string {
@@ -84,6 +86,17 @@ export function runnerWrapsSql(framework: MigrationFramework, config: Config): b
   return framework === 'prisma' || framework === 'flyway';
 }
 
+const states = new WeakMap<Migration, { state: StatementState; applied: number }>();
+
+/**
+ * The state after the migration's last statement, once the engine has walked all of them
+ * (so migration-level rules can read the final schema without replaying the file).
+ */
+export function finalStateOf(migration: Migration): StatementState | undefined {
+  const entry = states.get(migration);
+  return entry && entry.applied === migration.statements.length ? entry.state : undefined;
+}
+
 export function createState(migration: Migration, config: Config): StatementState {
   const state: StatementState = {
     inTransaction: migration.runnerTransaction,
@@ -98,6 +111,11 @@ export function createState(migration: Migration, config: Config): StatementStat
       const name = relationName(relation);
       return name !== '' && state.newTables.has(name);
     },
+  };
+  states.set(migration, { state, applied: 0 });
+  state.advanced = () => {
+    const entry = states.get(migration);
+    if (entry?.state === state) entry.applied++;
   };
   return state;
 }
@@ -114,6 +132,7 @@ function settingIsOn(ast: any): boolean {
 export function applyStatement(state: StatementState, stmt: SqlStatement, runnerTransaction: boolean): void {
   const a = stmt.ast;
   state.schema.apply(stmt.kind, a);
+  state.advanced?.();
   switch (stmt.kind) {
     case 'TransactionStmt': {
       const kind: string = a.kind;

@@ -1,5 +1,5 @@
 import type { Fix } from '../../model.js';
-import type { Migration, SqlStatement, StatementState } from './migration.js';
+import { finalStateOf, type Migration, type SqlStatement, type StatementState } from './migration.js';
 
 /** Guidance sections the migration rules cite. */
 export const GUIDE = {
@@ -117,14 +117,15 @@ export function funcName(node: any): string | undefined {
   return parts[parts.length - 1];
 }
 
-/** Walks every object in an AST subtree. */
+/** Walks every object in an AST subtree (for…in, so no arrays of entries are allocated). */
 export function walk(node: any, visit: (key: string, value: any) => void): void {
   if (!node || typeof node !== 'object') return;
   if (Array.isArray(node)) {
-    for (const n of node) walk(n, visit);
+    for (let i = 0; i < node.length; i++) walk(node[i], visit);
     return;
   }
-  for (const [k, v] of Object.entries(node)) {
+  for (const k in node) {
+    const v = node[k];
     if (v && typeof v === 'object') {
       visit(k, v);
       walk(v, visit);
@@ -142,9 +143,16 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R): R 
   const migration = rule.migration;
   return {
     ...rule,
-    sql: sql && { ...sql, check: (stmt, ctx) => (isRollbackScript(ctx.migration.path) ? undefined : sql.check(stmt, ctx)) },
-    migration: migration && ((m, ctx) => (isRollbackScript(m.path) ? undefined : migration(m, ctx))),
+    sql: sql && { ...sql, check: (stmt, ctx) => (isRollback(ctx.migration) ? undefined : sql.check(stmt, ctx)) },
+    migration: migration && ((m, ctx) => (isRollback(m) ? undefined : migration(m, ctx))),
   };
+}
+
+const rollbackCache = new WeakMap<Migration, boolean>();
+function isRollback(m: Migration): boolean {
+  let v = rollbackCache.get(m);
+  if (v === undefined) rollbackCache.set(m, (v = isRollbackScript(m.path)));
+  return v;
 }
 
 export function isRollbackScript(path: string): boolean {
@@ -200,7 +208,7 @@ const finalSchemas = new WeakMap<Migration, import('./schema.js').SchemaModel>()
  * added after CREATE TABLE).
  */
 export function finalSchema(m: Migration, make: () => import('./schema.js').SchemaModel): import('./schema.js').SchemaModel {
-  let model = finalSchemas.get(m);
+  let model = finalSchemas.get(m) ?? finalStateOf(m)?.schema;
   if (!model) {
     model = m.schema ? m.schema.clone() : make();
     model.applyAll(m.statements);

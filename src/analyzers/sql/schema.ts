@@ -99,22 +99,80 @@ export function notNullCheckColumn(constraint: any): string | undefined {
  * understood is left unknown, and rules stay quiet on unknowns.
  */
 export class SchemaModel {
-  readonly tables = new Map<string, TableInfo>();
-  private readonly indexTable = new Map<string, string>();
+  // Copy-on-write layers: clone() freezes the current layer and both the original and the
+  // clone stack a new, empty layer on top of it. A table is copied into a layer only when
+  // it changes there, so cloning per migration costs nothing in the size of the schema.
+  private own = new Map<string, TableInfo | null>(); // null: dropped in this layer
+  private ownIndex = new Map<string, string | null>(); // index name → table
+  private parent?: SchemaModel;
+  private depth = 0;
 
   clone(): SchemaModel {
+    const frozen = new SchemaModel();
+    frozen.own = this.own;
+    frozen.ownIndex = this.ownIndex;
+    frozen.parent = this.parent;
+    frozen.depth = (this.parent?.depth ?? 0) + 1;
+    if (frozen.depth > 16) frozen.flatten();
+    this.own = new Map();
+    this.ownIndex = new Map();
+    this.parent = frozen;
     const copy = new SchemaModel();
-    for (const [k, v] of this.tables) copy.tables.set(k, cloneTable(v));
-    for (const [k, v] of this.indexTable) copy.indexTable.set(k, v);
+    copy.parent = frozen;
+    return copy;
+  }
+
+  /** Merges a frozen chain into one layer, so lookups stay short. */
+  private flatten(): void {
+    const chain: SchemaModel[] = [];
+    for (let m: SchemaModel | undefined = this; m; m = m.parent) chain.push(m);
+    const tables = new Map<string, TableInfo | null>();
+    const indexes = new Map<string, string | null>();
+    for (let i = chain.length - 1; i >= 0; i--) {
+      for (const [k, v] of chain[i].own) tables.set(k, v);
+      for (const [k, v] of chain[i].ownIndex) indexes.set(k, v);
+    }
+    for (const [k, v] of tables) if (v === null) tables.delete(k);
+    for (const [k, v] of indexes) if (v === null) indexes.delete(k);
+    this.own = tables;
+    this.ownIndex = indexes;
+    this.parent = undefined;
+    this.depth = 1;
+  }
+
+  private lookup(name: string): TableInfo | undefined {
+    for (let m: SchemaModel | undefined = this; m; m = m.parent) {
+      const t = m.own.get(name);
+      if (t !== undefined) return t ?? undefined;
+    }
+    return undefined;
+  }
+
+  private indexOwner(name: string): string | undefined {
+    for (let m: SchemaModel | undefined = this; m; m = m.parent) {
+      const t = m.ownIndex.get(name);
+      if (t !== undefined) return t ?? undefined;
+    }
+    return undefined;
+  }
+
+  /** The table, copied into this layer so it can be changed. */
+  private mut(name: string): TableInfo | undefined {
+    const t = this.own.get(name);
+    if (t !== undefined) return t ?? undefined;
+    const base = this.parent?.lookup(name);
+    if (!base) return undefined;
+    const copy = cloneTable(base);
+    this.own.set(name, copy);
     return copy;
   }
 
   table(name: string): TableInfo | undefined {
-    return this.tables.get(name.toLowerCase());
+    return this.lookup(name.toLowerCase());
   }
 
   column(table: string, column: string): ColumnInfo | undefined {
-    return this.tables.get(table.toLowerCase())?.columns.get(column.toLowerCase());
+    return this.lookup(table.toLowerCase())?.columns.get(column.toLowerCase());
   }
 
   /** Whether some index, primary key or unique constraint starts with exactly these columns (in any order). */
@@ -128,8 +186,8 @@ export class SchemaModel {
   /** The table's entry, created as partial (not known) when only its changes are visible. */
   private ensure(table: string): TableInfo | undefined {
     if (!table) return undefined;
-    let t = this.tables.get(table);
-    if (!t) this.tables.set(table, (t = emptyTable(false)));
+    let t = this.mut(table);
+    if (!t) this.own.set(table, (t = emptyTable(false)));
     return t;
   }
 
@@ -137,11 +195,11 @@ export class SchemaModel {
     const t = this.ensure(table);
     if (!t || columns.length === 0) return;
     t.indexes.push({ name, columns });
-    if (name) this.indexTable.set(name, table);
+    if (name) this.ownIndex.set(name, table);
   }
 
   private addConstraint(table: string, c: any, column?: string): void {
-    const t = this.tables.get(table);
+    const t = this.mut(table);
     if (!t || !c) return;
     switch (c.contype) {
       case 'CONSTR_PRIMARY':
@@ -154,8 +212,8 @@ export class SchemaModel {
           const existing = t.indexes.find((i) => i.name === idx);
           if (existing && c.conname) {
             existing.name = ident(c.conname);
-            this.indexTable.delete(idx);
-            this.indexTable.set(existing.name, table);
+            this.ownIndex.set(idx, null);
+            this.ownIndex.set(existing.name, table);
           }
         } else this.addIndex(table, c.conname ? ident(c.conname) : undefined, cols);
         if (c.contype === 'CONSTR_PRIMARY') for (const col of cols) { const ci = t.columns.get(col); if (ci) ci.notNull = true; }
@@ -176,7 +234,7 @@ export class SchemaModel {
   }
 
   private addColumn(table: string, def: any): void {
-    const t = this.tables.get(table);
+    const t = this.mut(table);
     const type = typeInfo(def?.typeName);
     if (!t || !def?.colname || !type) return;
     const name = ident(def.colname);
@@ -190,7 +248,7 @@ export class SchemaModel {
       case 'CreateStmt': {
         const name = ident(a.relation?.relname);
         if (!name) return;
-        this.tables.set(name, emptyTable(true));
+        this.own.set(name, emptyTable(true));
         for (const e of a.tableElts ?? []) {
           if (e.ColumnDef) this.addColumn(name, e.ColumnDef);
           else if (e.Constraint) this.addConstraint(name, e.Constraint);
@@ -199,7 +257,7 @@ export class SchemaModel {
       }
       case 'CreateTableAsStmt': {
         const name = ident(a.into?.rel?.relname);
-        if (name) this.tables.set(name, emptyTable(true));
+        if (name) this.own.set(name, emptyTable(true));
         return;
       }
       case 'IndexStmt': {
@@ -210,7 +268,7 @@ export class SchemaModel {
           if (!n) break; // an expression: the leading columns stop here
           cols.push(ident(n));
         }
-        if (a.idxname) this.indexTable.set(ident(a.idxname), table);
+        if (a.idxname) this.ownIndex.set(ident(a.idxname), table);
         this.addIndex(table, a.idxname ? ident(a.idxname) : undefined, cols);
         return;
       }
@@ -219,12 +277,12 @@ export class SchemaModel {
           const items = o?.List?.items ?? [];
           const name = ident(items[items.length - 1]?.String?.sval);
           if (!name) continue;
-          if (a.removeType === 'OBJECT_TABLE') this.tables.delete(name);
+          if (a.removeType === 'OBJECT_TABLE') this.own.set(name, null);
           else if (a.removeType === 'OBJECT_INDEX') {
-            const table = this.indexTable.get(name);
-            const t = table ? this.tables.get(table) : undefined;
+            const table = this.indexOwner(name);
+            const t = table ? this.mut(table) : undefined;
             if (t) t.indexes = t.indexes.filter((i) => i.name !== name);
-            this.indexTable.delete(name);
+            this.ownIndex.set(name, null);
           }
         }
         return;
@@ -233,13 +291,13 @@ export class SchemaModel {
         const table = ident(a.relation?.relname);
         const newName = ident(a.newname);
         if (a.renameType === 'OBJECT_TABLE') {
-          const t = this.tables.get(table);
+          const t = this.mut(table);
           if (t && newName) {
-            this.tables.delete(table);
-            this.tables.set(newName, t);
+            this.own.set(table, null);
+            this.own.set(newName, t);
           }
         } else if (a.renameType === 'OBJECT_COLUMN') {
-          const t = this.tables.get(table);
+          const t = this.mut(table);
           const old = ident(a.subname);
           const c = t?.columns.get(old);
           if (t && c && newName) {
