@@ -40,6 +40,8 @@ describe('dropped-column-still-referenced', () => {
       'node_modules/lib/index.js': "const q = (db) => db('orders').select('state');\n",
       'db/migrations/20240101_create.js': "exports.up = (knex) => knex.raw('CREATE TABLE orders (id int, state text)');\n",
       'src/labels.ts': "export const labels = { state: 'State' };\n",
+      'src/nav.ts': "export const go = (navigate) => navigate('orders', { state: { from: 'home' } });\n",
+      'web/OrderList.tsx': "export const OrderList = () => <Link to={'orders'} state={{ state: 1 }} />;\n",
     };
     expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, files)).toEqual([]);
   });
@@ -63,6 +65,12 @@ describe('dropped-column-still-referenced', () => {
   it('reads Sequelize models with underscored attributes', async () => {
     const drop = "module.exports = {\n  async up(queryInterface) {\n    await queryInterface.removeColumn('invoices', 'legacy_ref');\n  },\n  async down() { throw new Error('irreversible'); },\n};\n";
     const model = "module.exports = (sequelize, DataTypes) =>\n  sequelize.define('Invoice', {\n    legacyRef: DataTypes.STRING,\n  }, { tableName: 'invoices', underscored: true });\n";
+    expect(await refs('migrations/20240301-remove.js', drop, { 'models/invoice.js': model })).toEqual(['migrations/20240301-remove.js:3 `models/invoice.js:3`']);
+  });
+
+  it('reads Sequelize models named by define() without tableName', async () => {
+    const drop = "module.exports = {\n  async up(queryInterface) {\n    await queryInterface.removeColumn('Invoices', 'legacyRef');\n  },\n  async down() { throw new Error('irreversible'); },\n};\n";
+    const model = "module.exports = (sequelize, DataTypes) =>\n  sequelize.define('Invoice', {\n    legacyRef: DataTypes.STRING,\n  });\n";
     expect(await refs('migrations/20240301-remove.js', drop, { 'models/invoice.js': model })).toEqual(['migrations/20240301-remove.js:3 `models/invoice.js:3`']);
   });
 

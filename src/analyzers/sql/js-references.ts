@@ -82,6 +82,9 @@ function stringOf(e: ts.Expression | undefined): string | undefined {
 
 const COLUMN_DECORATORS = /^(Column|PrimaryColumn|PrimaryGeneratedColumn|CreateDateColumn|UpdateDateColumn|DeleteDateColumn|VersionColumn|Index|JoinColumn)$/;
 
+/** A query-builder call in the statement: the table and column strings around it belong to a query. */
+const BUILDER_CALL = /\.(where\w*|orWhere\w*|andWhere\w*|select\w*|update\w*|insert\w*|upsert|first|pluck|returning\w*|del|delete\w*|from|into|increment|decrement|set|values|orderBy|groupBy|having|\w*[jJ]oin|column\w*|distinct\w*|onConflict|merge)\s*\(/;
+
 /** References to any of `refs` in one JS/TS file. */
 export function codeReferences(path: string, text: string, refs: ColumnRef[]): Map<ColumnRef, Reference[]> {
   const out = new Map<ColumnRef, Reference[]>();
@@ -96,6 +99,9 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
     out.set(ref, list);
   };
 
+  // UI code (JSX) uses words like `state` for other things; only SQL strings count there.
+  const builders = !/\.(tsx|jsx)$/.test(path);
+  const isQuery = (stmt: ts.Node) => BUILDER_CALL.test(stmt.getText(sf));
   const visit = (node: ts.Node): void => {
     // SQL written in a string that names both the table and the column.
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
@@ -103,26 +109,26 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
       if (SQL_WORDS.test(sql) && /\s/.test(sql)) {
         for (const ref of live) if (word(ref.column).test(sql) && word(ref.table).test(sql)) add(ref, node, 'a SQL query');
       }
-      if (!ts.isTemplateExpression(node)) {
+      if (!ts.isTemplateExpression(node) && builders) {
         // A query-builder argument ('state', 'orders.state', ['id', 'state']) in a statement that names the table.
         for (const ref of live) {
           if (namesColumn(node.text, ref.column) && !/\s/.test(node.text.trim().replace(/\s+as\s+\S+$/i, ''))) {
             const stmt = enclosingStatement(node);
             if (ts.isClassDeclaration(stmt) || ts.isPropertyDeclaration(stmt)) continue;
-            if (stringsIn(stmt).some((s) => namesTable(s, ref.table) && s !== node.text)) add(ref, node, 'a query-builder call');
+            if (stringsIn(stmt).some((s) => namesTable(s, ref.table) && s !== node.text) && isQuery(stmt)) add(ref, node, 'a query-builder call');
           }
         }
       }
     }
     // { state: … } in a where/insert/update object of a builder statement naming the table.
-    if (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) {
+    if (builders && (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node))) {
       const key = node.name.getText(sf).replace(/['"]/g, '');
       for (const ref of live) {
         if (!eq(key, ref.column)) continue;
         const stmt = enclosingStatement(node);
         if (!ts.isExpressionStatement(stmt) && !ts.isReturnStatement(stmt) && !ts.isVariableStatement(stmt)) continue;
         if (/\b(define|init)\s*\(/.test(stmt.getText(sf))) continue; // a Sequelize model: handled below
-        if (stringsIn(stmt).some((s) => namesTable(s, ref.table))) add(ref, node, 'a query-builder call');
+        if (stringsIn(stmt).some((s) => namesTable(s, ref.table)) && isQuery(stmt)) add(ref, node, 'a query-builder call');
       }
     }
     // TypeORM entity: @Entity('orders') class … { @Column({ name: 'state' }) … }
@@ -150,7 +156,10 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
       const isDefine = node.expression.name.text === 'define';
       const attrs = node.arguments[isDefine ? 1 : 0];
       const opts = node.arguments[isDefine ? 2 : 1];
-      const table = stringOf(objectProp(opts, 'tableName'));
+      // Without tableName, Sequelize pluralises the model name (or keeps it with freezeTableName).
+      const modelName = isDefine ? stringOf(node.arguments[0]) : undefined;
+      const frozen = objectProp(opts, 'freezeTableName')?.kind === ts.SyntaxKind.TrueKeyword;
+      const table = stringOf(objectProp(opts, 'tableName')) ?? (modelName ? (frozen ? modelName : `${modelName}s`) : undefined);
       const underscored = objectProp(opts, 'underscored')?.kind === ts.SyntaxKind.TrueKeyword;
       if (table && attrs && ts.isObjectLiteralExpression(attrs)) {
         for (const p of attrs.properties) {
