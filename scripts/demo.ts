@@ -135,7 +135,7 @@ async function main(): Promise<number> {
     // 4. What the app posted.
     const out: string[] = [];
     const h = (t: string) => out.push('', pc.bold(pc.cyan(`── ${t} ${'─'.repeat(Math.max(0, 70 - t.length))}`)), '');
-    out.push(pc.bold(`Backend Review demo: ${emu.requests.length} requests from the app to the emulated GitHub, all checked against GitHub's OpenAPI schemas.`));
+    out.push(pc.bold(`Backend Review demo: ${emu.requests.length} requests from the app to the emulated GitHub; every REST request checked against GitHub's OpenAPI request schemas.`));
     h(`Check run "${run.name}"`);
     const color = run.conclusion === 'failure' ? pc.red : run.conclusion === 'success' ? pc.green : pc.yellow;
     out.push(`conclusion: ${color(pc.bold(run.conclusion ?? '?'))}   ${run.output.title ?? ''}`);

@@ -32,6 +32,9 @@ export async function loadPullChangeSet(octokit: GitHubClient, pull: PullRef, he
     notes.push(`GitHub lists at most ${LIMITS.listedFiles.toLocaleString('en')} files of a pull request; files after those were not reviewed.`);
   }
   const tree = await loadHeadTree(octokit, repo, headSha);
+  if (tree.truncated) {
+    notes.push('The repository is too large for GitHub to list in one request, so checks that look beyond the changed files saw only part of it.');
+  }
 
   const files: ChangedFile[] = [];
   const patches = new Map<string, string>();

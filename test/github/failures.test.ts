@@ -132,6 +132,16 @@ describe('publishing when GitHub pushes back', () => {
     expect(h.emu.checkRunsFor(pull)[0].annotations.some((a) => a.path === INDEX_MIGRATION)).toBe(true);
   });
 
+  it('says so when a PR has more files than GitHub lists (3,000)', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3010; i++) files[`zz/notes/n${String(i).padStart(4, '0')}.md`] = `${i}\n`;
+    const { pull } = world(h.emu, { files: { ...files, 'db/migrations/20240612_idx.sql': 'CREATE INDEX i ON orders (total_cents);\n' } });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    expect(h.emu.requests.filter((r) => r.route === 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files')).toHaveLength(30);
+    expect(h.emu.summaryOf(pull)!.body).toContain('GitHub lists at most 3,000 files of a pull request');
+    expect(h.emu.checkRunsFor(pull)[0].conclusion).toBe('failure');
+  });
+
   it('skips files over the size limit and says so', async () => {
     const big = "export const data = '" + 'x'.repeat(3000) + "';\nconsole.log(data);\n";
     const { pull } = world(h.emu, { config: 'limits:\n  max_file_size: 2KB\n', files: { 'src/big.ts': big } });
