@@ -133,8 +133,24 @@ SELECT c.relname AS relation, c.relkind AS relkind, l.mode AS mode
 
 interface Db {
   exec(sql: string): Promise<unknown>;
-  query<T>(sql: string): Promise<{ rows: T[] }>;
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   close(): Promise<void>;
+}
+
+/** Runs one statement; bind parameters left by JS migrations ($1 for a JS value) are sent as NULL. */
+async function run(db: Db, sql: string): Promise<void> {
+  const params = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
+  if (params.length === 0) {
+    await db.exec(sql);
+    return;
+  }
+  try {
+    await db.query(sql, new Array(Math.max(...params)).fill(null));
+  } catch (err) {
+    // A $n inside a string or dollar-quoted body is not a parameter: run it as written.
+    if (/bind message supplies|could not determine data type/i.test((err as Error).message)) await db.exec(sql);
+    else throw err;
+  }
 }
 
 export async function trace(files: string[], cwd: string, config: Config, onProgress?: (msg: string) => void): Promise<TraceResult[]> {
@@ -163,7 +179,7 @@ export async function trace(files: string[], cwd: string, config: Config, onProg
         for (const s of statements) {
           if (s.kind === 'TransactionStmt') continue;
           try {
-            await db.exec(s.text);
+            await run(db, s.text);
           } catch {
             failed++;
             await db.exec('ROLLBACK').catch(() => undefined);
@@ -181,7 +197,7 @@ export async function trace(files: string[], cwd: string, config: Config, onProg
         } else if (outsideTransaction(s)) {
           // It cannot run inside BEGIN, so its locks cannot be held still and read; run it for its effect.
           try {
-            await db.exec(s.text);
+            await run(db, s.text);
             entry.note =
               'cannot run inside a transaction block, so it ran outside one and its locks could not be sampled' +
               (expected?.table ? ` (the lock table says ${lockName(expected.mode)} on ${expected.table}, which blocks ${lockFact(expected.mode).blocks})` : '');
@@ -191,7 +207,7 @@ export async function trace(files: string[], cwd: string, config: Config, onProg
         } else {
           try {
             await db.exec('BEGIN');
-            await db.exec(s.text);
+            await run(db, s.text);
             const { rows } = await db.query<{ relation: string; relkind: string; mode: string }>(LOCKS_SQL);
             entry.locks = rows.map((r) => ({ relation: r.relation, relkind: RELKIND[r.relkind] ?? r.relkind, mode: r.mode }));
             await db.exec('COMMIT');

@@ -29,7 +29,24 @@ beforeAll(async () => {
   );
   // A later migration must not be applied before the traced one.
   writeFileSync(join(dir, 'db/migrations/0003_later.sql'), 'DROP TABLE orders;\n');
-  results = await trace(['db/migrations/0002_risky.sql'], dir, defaultConfig());
+  mkdirSync(join(dir, 'knex/migrations'), { recursive: true });
+  writeFileSync(
+    join(dir, 'knex/migrations/001_users.js'),
+    "exports.up = (knex) => knex.schema.createTable('users', (t) => {\n  t.bigIncrements('id');\n  t.string('role');\n});\n",
+  );
+  writeFileSync(
+    join(dir, 'knex/migrations/002_roles.js'),
+    [
+      'exports.up = async (knex) => {', // 1
+      "  await knex('users').whereNull('role').update({ role: defaultRole() });", // 2
+      "  await knex.schema.alterTable('users', (t) => {", // 3
+      "    t.dropNullable('role');", // 4
+      '  });', // 5
+      '};', // 6
+      '',
+    ].join('\n'),
+  );
+  results = await trace(['db/migrations/0002_risky.sql', 'knex/migrations/002_roles.js'], dir, defaultConfig());
 }, 120_000);
 
 afterAll(() => {
@@ -49,6 +66,15 @@ describe('backend-review trace', () => {
     expect(byLine.get(5)!.note).toMatch(/cannot run inside a transaction block/);
     expect(byLine.get(5)!.locks).toEqual([]);
     expect(byLine.get(6)!.error).toMatch(/missing_table/);
+  });
+
+  it('runs JS/TS migrations as the SQL they send, with JS values as NULL parameters', () => {
+    const knex = results[1];
+    expect(knex.setup).toEqual([{ path: 'knex/migrations/001_users.js', failed: 0, statements: 1 }]);
+    expect(knex.statements.map((s) => [s.startLine, s.error, s.locks.find((l) => l.relation === 'users')?.mode])).toEqual([
+      [2, undefined, 'RowExclusiveLock'],
+      [4, undefined, 'AccessExclusiveLock'],
+    ]);
   });
 
   it('prints a readable report through the CLI', async () => {
