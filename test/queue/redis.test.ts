@@ -163,10 +163,11 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
     await exited;
 
     const completed: string[] = [];
-    await worker(async (_j, _s, info) => void completed.push(info.jobId));
+    await worker(async (_j, _s, info) => void completed.push(`${info.jobId}#${info.attempt}`));
     await waitFor(() => completed.length === 1, 15_000, 'the job to be taken again after the lock expired');
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(completed).toEqual([jobId]);
+    // Taken again exactly once, and the crash did not use up a try.
+    expect(completed).toEqual([`${jobId}#1`]);
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const bull = new Queue(queueName, { connection });
     try {
