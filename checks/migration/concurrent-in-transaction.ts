@@ -41,6 +41,15 @@ export default defineRule({
           config: { migrations: { assume_in_transaction: true } },
           note: 'The runner wraps every file in a transaction, as the config says.',
         },
+        {
+          path: 'db/migrations/20240910_orders_idx.js',
+          code: "exports.up = async function (knex) {\n  await knex.raw('CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id)');\n};\n\nexports.down = async function (knex) {\n  await knex.raw('DROP INDEX CONCURRENTLY orders_customer_idx');\n};\n",
+          note: 'Knex wraps each migration in a transaction by default.',
+        },
+        {
+          path: 'src/migration/1712000000000-OrdersIdx.ts',
+          code: "import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class OrdersIdx1712000000000 implements MigrationInterface {\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`CREATE INDEX CONCURRENTLY \"orders_customer_idx\" ON \"orders\" (\"customer_id\")`);\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`DROP INDEX \"orders_customer_idx\"`);\n  }\n}\n",
+        },
       ],
       good: [
         { path: 'db/migrations/0007_idx.sql', code: 'CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\n' },
@@ -50,6 +59,15 @@ export default defineRule({
           note: 'The index is built after COMMIT, outside the transaction.',
         },
         { path: 'db/flyway/V12__orders_idx.sql', code: 'CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\n', note: 'Flyway runs a file of only non-transactional statements without a transaction.' },
+        {
+          path: 'db/migrations/20240910_orders_idx.js',
+          code: "exports.config = { transaction: false };\n\nexports.up = async function (knex) {\n  await knex.raw('CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id)');\n};\n\nexports.down = async function (knex) {\n  await knex.raw('DROP INDEX CONCURRENTLY orders_customer_idx');\n};\n",
+          note: 'The migration opts out of the Knex transaction.',
+        },
+        {
+          path: 'src/migration/1712000000000-OrdersIdx.ts',
+          code: "import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class OrdersIdx1712000000000 implements MigrationInterface {\n  transaction = false;\n\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`CREATE INDEX CONCURRENTLY \"orders_customer_idx\" ON \"orders\" (\"customer_id\")`);\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`DROP INDEX \"orders_customer_idx\"`);\n  }\n}\n",
+        },
       ],
     },
   },
