@@ -179,6 +179,29 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
     }
   });
 
+  it('a job whose workers keep dying is dead-lettered through onDeadLetter, not left hanging', async () => {
+    const dead: string[] = [];
+    const { queue, worker, queueName } = setup({ maxStalledCount: 0, hooks: { onDeadLetter: (_j, e) => void dead.push(e.message) } });
+    const { jobId } = await queue.enqueue(makeJob({ headSha: 'e'.repeat(40) }));
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/queue/fixtures/hanging-worker.ts'], {
+      env: { ...process.env, REDIS_URL: redis.url, QUEUE_NAME: queueName },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(async () => child.kill('SIGKILL'));
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await waitFor(() => out.includes(`STARTED ${jobId}`), 20_000, 'the child worker to take the job');
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    let ran = 0;
+    await worker(async () => void ran++);
+    await waitFor(() => dead.length === 1, 15_000, 'the stalled job to be dead-lettered');
+    expect(dead).toEqual(['job stalled more than allowable limit']);
+    expect(ran).toBe(0);
+    expect((await queue.counts()).deadLettered).toBe(1);
+  });
+
   it('readiness: ping answers while Redis is up', async () => {
     const { queue } = setup();
     await expect(queue.ping()).resolves.toBeUndefined();
