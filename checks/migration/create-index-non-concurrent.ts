@@ -2,7 +2,7 @@ import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
 import { relationName } from '../../src/analyzers/sql/migration.js';
 import { rewriteLines } from '../../src/analyzers/sql/fix.js';
-import { GUIDE, isExisting, noTransactionAdvice, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, isExisting, noTransactionAdvice, quoteIdent, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 export default forwardOnly(defineRule({
   meta: {
@@ -18,6 +18,12 @@ export default forwardOnly(defineRule({
       bad: [
         { path: 'db/migrations/0002_orders_email.sql', code: 'CREATE INDEX orders_email_idx ON orders (email);\n' },
         { path: 'prisma/migrations/20240101_idx/migration.sql', code: 'CREATE UNIQUE INDEX "users_email_key" ON "users"("email");\n' },
+        {
+          path: 'db/migrations/0004_events_kind.sql',
+          code: 'CREATE INDEX events_kind_idx ON events (kind);\n',
+          files: { 'db/migrations/0001_events.sql': 'CREATE TABLE events (id bigint, kind text, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n' },
+          note: 'A partitioned table (known from the earlier migration): no CONCURRENTLY fix, the per-partition sequence instead.',
+        },
       ],
       good: [
         { path: 'db/migrations/0002_orders_email.sql', code: 'CREATE INDEX CONCURRENTLY orders_email_idx ON orders (email);\n' },
@@ -43,6 +49,17 @@ export default forwardOnly(defineRule({
       const m = ctx.migration;
       // Flyway runs a file of nothing but CONCURRENTLY statements outside a transaction.
       const flywayAlone = m.framework === 'flyway' && !ctx.state.explicitTransaction && m.statements.length === 1;
+      const partitioned = ctx.state.schema.table(table)?.partitioned === true;
+      if (partitioned) {
+        ctx.report({
+          startLine: stmt.startLine,
+          endLine: stmt.endLine,
+          message:
+            `\`CREATE INDEX\` on the partitioned table \`${table}\` ${describeLock('createIndex', table)} and on every partition for the whole build, and Postgres cannot build it CONCURRENTLY. ` +
+            `Create it \`ON ONLY ${quoteIdent(table)}\` (catalog only), build each partition's index with \`CREATE INDEX CONCURRENTLY\`, then \`ALTER INDEX … ATTACH PARTITION …\` each one.`,
+        });
+        return;
+      }
       const canFix = !ctx.state.inTransaction || flywayAlone;
       const inTx = canFix
         ? ''

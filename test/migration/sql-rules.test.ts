@@ -188,6 +188,17 @@ describe('rule details', () => {
     expect(fs.map((f) => f.severity)).toEqual(['error']);
   });
 
+  it('an index on a partitioned table gets the per-partition sequence, not a CONCURRENTLY fix', async () => {
+    const files = {
+      'db/migrations/001.sql': 'CREATE TABLE ev (id bigint, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n',
+      'db/migrations/002.sql': 'CREATE INDEX ev_at ON ev (at);\n',
+    };
+    const [f] = await run(files, ['migration/create-index-non-concurrent']);
+    expect(f.fix).toBeUndefined();
+    expect(f.message).toMatch(/partitioned table/);
+    expect(f.message).toMatch(/ON ONLY ev/);
+  });
+
   it('truncate is an error with CASCADE', async () => {
     const fs = await run({ 'db/migrations/1.sql': 'TRUNCATE a;\nTRUNCATE b CASCADE;\n' }, ['migration/truncate']);
     expect(fs.map((f) => f.severity)).toEqual(['warning', 'error']);

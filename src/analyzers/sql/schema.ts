@@ -32,6 +32,8 @@ export interface TableInfo {
    * more may exist.
    */
   known: boolean;
+  /** Declared with PARTITION BY: indexes on it cannot be built CONCURRENTLY. */
+  partitioned?: boolean;
 }
 
 const ident = (v: unknown): string => String(v ?? '').toLowerCase();
@@ -76,6 +78,7 @@ function cloneTable(t: TableInfo): TableInfo {
     pendingNotNullChecks: new Map(t.pendingNotNullChecks),
     hasPrimaryKey: t.hasPrimaryKey,
     known: t.known,
+    partitioned: t.partitioned,
   };
 }
 
@@ -248,7 +251,9 @@ export class SchemaModel {
       case 'CreateStmt': {
         const name = ident(a.relation?.relname);
         if (!name) return;
-        this.own.set(name, emptyTable(true));
+        const table = emptyTable(true);
+        if (a.partspec) table.partitioned = true;
+        this.own.set(name, table);
         for (const e of a.tableElts ?? []) {
           if (e.ColumnDef) this.addColumn(name, e.ColumnDef);
           else if (e.Constraint) this.addConstraint(name, e.Constraint);
