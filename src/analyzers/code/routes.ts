@@ -152,6 +152,20 @@ const FRAMEWORK_MODULES: Record<string, Framework> = {
 };
 
 const cache = new WeakMap<CodeFile, FileRoutes>();
+// The enum itself: `ts.SyntaxKind` is a getter on the ts-morph namespace, too slow for a hot loop.
+const K = ts.SyntaxKind;
+const HANDLER_FIRST = /^_?(req|request|ctx|c|context|event)$/;
+const HANDLER_SECOND = /^_?(res|reply|response|next|h)$/;
+
+/** `(req, res) => …`, `(ctx) => …`, `async (request, reply) => …`: a request handler or middleware. */
+function isRequestHandler(fn: ts.ArrowFunction | ts.FunctionExpression): boolean {
+  const ps = fn.parameters;
+  if (ps.length === 0) return false;
+  const first = ps[0].name;
+  if (!ts.isIdentifier(first)) return ps.length >= 2 && ts.isIdentifier(ps[1].name) && HANDLER_SECOND.test(ps[1].name.text);
+  if (HANDLER_FIRST.test(first.text)) return true;
+  return ps.length >= 2 && ts.isIdentifier(ps[1].name) && HANDLER_SECOND.test(ps[1].name.text);
+}
 
 /** The routes of one file, parsed once per CodeFile and shared by every rule. */
 export function routesOf(file: CodeFile): FileRoutes {
@@ -271,8 +285,13 @@ function extract(file: CodeFile): FileRoutes {
   const localDefault: { name?: string } = {};
 
   const visit = (node: ts.Node): void => {
-    switch (node.kind) {
-      case ts.SyntaxKind.ImportDeclaration: {
+    const kind = node.kind;
+    // Types, and the bodies of request handlers and of decorated class methods, register no routes.
+    if ((kind >= K.FirstTypeNode && kind <= K.LastTypeNode) || kind === K.InterfaceDeclaration || kind === K.TypeAliasDeclaration) return;
+    if ((kind === K.ArrowFunction || kind === K.FunctionExpression) && isRequestHandler(node as ts.ArrowFunction)) return;
+    if (kind === K.MethodDeclaration && node.parent.kind === K.ClassDeclaration && ts.getDecorators(node.parent as ts.ClassDeclaration)?.length) return;
+    switch (kind) {
+      case K.ImportDeclaration: {
         const d = node as ts.ImportDeclaration;
         const module = stringValue(d.moduleSpecifier);
         if (module) {
@@ -286,7 +305,7 @@ function extract(file: CodeFile): FileRoutes {
         }
         return;
       }
-      case ts.SyntaxKind.ExportAssignment: {
+      case K.ExportAssignment: {
         const d = node as ts.ExportAssignment;
         const e = unwrap(d.expression);
         if (ts.isIdentifier(e)) fr.exports.set('default', e.text);
@@ -296,17 +315,17 @@ function extract(file: CodeFile): FileRoutes {
         }
         break;
       }
-      case ts.SyntaxKind.ExportDeclaration: {
+      case K.ExportDeclaration: {
         const d = node as ts.ExportDeclaration;
         if (!d.moduleSpecifier && d.exportClause && ts.isNamedExports(d.exportClause)) {
           for (const el of d.exportClause.elements) fr.exports.set(el.name.text, (el.propertyName ?? el.name).text);
         }
         break;
       }
-      case ts.SyntaxKind.FunctionDeclaration: {
+      case K.FunctionDeclaration: {
         const d = node as ts.FunctionDeclaration;
-        const exported = d.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-        const isDefault = d.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+        const exported = d.modifiers?.some((m) => m.kind === K.ExportKeyword);
+        const isDefault = d.modifiers?.some((m) => m.kind === K.DefaultKeyword);
         const name = d.name?.text ?? (isDefault ? 'default' : undefined);
         if (name) {
           functions.set(name, { node: d, name });
@@ -315,15 +334,15 @@ function extract(file: CodeFile): FileRoutes {
         }
         break;
       }
-      case ts.SyntaxKind.VariableDeclaration: {
+      case K.VariableDeclaration: {
         const d = node as ts.VariableDeclaration;
         if (d.initializer) onVariable(d);
         break;
       }
-      case ts.SyntaxKind.BinaryExpression: {
+      case K.BinaryExpression: {
         // module.exports = router; exports.x = router
         const b = node as ts.BinaryExpression;
-        if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        if (b.operatorToken.kind === K.EqualsToken) {
           const left = b.left.getText(sf);
           const right = unwrap(b.right);
           if (left === 'module.exports' && ts.isIdentifier(right)) fr.exports.set('default', right.text);
@@ -334,10 +353,10 @@ function extract(file: CodeFile): FileRoutes {
         }
         break;
       }
-      case ts.SyntaxKind.ClassDeclaration:
+      case K.ClassDeclaration:
         classes.push(node as ts.ClassDeclaration);
         break;
-      case ts.SyntaxKind.CallExpression:
+      case K.CallExpression:
         calls.push(node as ts.CallExpression);
         break;
     }
