@@ -76,11 +76,12 @@ export function createApp(options: AppOptions = {}) {
       const lane = `${repo.owner}/${repo.repo}#${pullNumber}`;
       const key = `${lane}@${headSha}`;
       await lanes.run(lane, async () => {
-        if (how.duplicateCheck && !lanes.claim(key)) {
+        // Claim the head either way, so a late duplicate webhook after an explicit re-run is dropped too.
+        const firstClaim = lanes.claim(key);
+        if (how.duplicateCheck && !firstClaim) {
           context.log.info({ pull: pullNumber, headSha }, 'this head was already reviewed; ignoring the duplicate event');
           return;
         }
-        lanes.claim(key);
         const publisher = await publisherOptions(context);
         const octokit = context.octokit as unknown as GitHubClient;
         let loaded;

@@ -33,8 +33,11 @@ export async function handleComment(context: Context<'issue_comment.created'>, d
   const pull: PullRef = { ...repo, pullNumber: issue.number };
   const user = comment.user.login;
   const isAuthor = issue.user?.login === user;
-  const reply = (body: string) => octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: `@${user} ${body}` });
-  const acknowledge = () => octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: '+1' });
+  const { writes } = await deps.publisherOptions();
+  const reply = (body: string) =>
+    writes.run('issues.createComment (reply)', () => octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: `@${user} ${body}` }));
+  const acknowledge = () =>
+    writes.run('reactions.createForIssueComment', () => octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: '+1' }));
   context.log.info({ pull: issue.number, user, command: command.name }, 'slash command');
 
   if (command.name === 'unknown') {
