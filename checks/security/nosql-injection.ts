@@ -1,12 +1,37 @@
 import { ts } from 'ts-morph';
 import { defineRule } from '../../src/rule.js';
-import { callee, nameOf, unwrap } from '../../src/analyzers/code/ast.js';
+import type { CodeFile } from '../../src/analyzers/code/code-file.js';
+import { callee, constInit, importOf, importsModule, nameOf, unwrap } from '../../src/analyzers/code/ast.js';
 import { taintOf, type Taint } from '../../src/analyzers/code/taint.js';
 
 const FILTER_METHODS = new Set([
   'find', 'findOne', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndReplace', 'findOneAndRemove', 'updateOne', 'updateMany',
   'deleteOne', 'deleteMany', 'replaceOne', 'countDocuments', 'count', 'exists', 'remove',
 ]);
+
+/**
+ * Whether the receiver is a MongoDB collection or Mongoose model (not a service whose
+ * `findOne(id)` takes a string): the file uses the driver, or the receiver is a
+ * `collection()`/`model()` result, an imported model, or an injected `…Model`.
+ */
+function mongoReceiver(receiver: ts.Expression, file: CodeFile): boolean {
+  if (importsModule(file, /^(?:mongodb|mongoose|@nestjs\/mongoose|@typegoose\/typegoose)$/)) return true;
+  const r = unwrap(receiver);
+  const fromFactory = (e: ts.Expression | undefined): boolean => {
+    const x = e && unwrap(e);
+    if (!x || !ts.isCallExpression(x)) return false;
+    const c = callee(x);
+    return !!c && (c.name === 'collection' || c.name === 'model');
+  };
+  if (fromFactory(r)) return true;
+  if (ts.isIdentifier(r)) {
+    if (fromFactory(constInit(file, r.text))) return true;
+    const imp = importOf(file, r.text);
+    return /^[A-Z]/.test(r.text) && !!imp && /models?(?:\/|$)|schemas?(?:\/|$)/i.test(imp.module);
+  }
+  if (ts.isPropertyAccessExpression(r)) return /Model$|Collection$|^collection$/.test(r.name.text);
+  return false;
+}
 
 /** Operators inside a filter object that run code or patterns chosen by the caller. */
 function dangerousOperator(obj: ts.ObjectLiteralExpression, taint: Taint, depth = 0): { node: ts.Node; what: string } | undefined {
@@ -116,7 +141,7 @@ export default defineRule({
       const c = callee(call);
       if (!c || !c.receiverNode || !FILTER_METHODS.has(c.name) || call.arguments.length === 0) return;
       const arg = unwrap(call.arguments[0]);
-      if (ts.isFunctionLike(arg) || ts.isStringLiteralLike(arg)) return;
+      if (ts.isFunctionLike(arg) || ts.isStringLiteralLike(arg) || !mongoReceiver(c.receiverNode, ctx.file)) return;
       const taint = taintOf(ctx.file);
       const method = `${c.name}()`;
       if (!ts.isObjectLiteralExpression(arg)) {

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/rule.js';
 import { chainText, isLoggerCall, nameOf, unwrap } from '../../src/analyzers/code/ast.js';
 
-const SENSITIVE = /^(?:pass(?:word|wd|phrase)?|pwd|new_?password|old_?password|current_?password|secret|client_?secret|token|access_?token|refresh_?token|id_?token|auth_?token|api_?key|apikey|authorization|cookie|cookies|set-cookie|session_?id|credit_?card|card_?number|cvv|ssn|private_?key)$/i;
+const SENSITIVE = /^(?:pass(?:word|wd|phrase)?|pwd|new_?password|old_?password|current_?password|secret|client_?secret|token|access_?token|refresh_?token|id_?token|auth_?token|api_?key|apikey|authorization|cookie|cookies|set-cookie|credit_?card|card_?number|cvv|ssn|private_?key)$/i;
 const SENSITIVE_SUFFIX = /(?:Password|Secret|Token|ApiKey|PrivateKey)$/;
 const WHOLE = /^(?:req|request|ctx\.request|ctx)\.(?:body|headers|cookies)$/;
 const REDACTED = /redact|mask|\*\*\*|\[filtered\]|hash|length|present|exists|\bhas\b/i;

@@ -36,137 +36,205 @@ const CARRIERS = /^(?:String|decodeURIComponent|decodeURI|unescape|JSON\.parse|B
 
 type Scope = ts.FunctionLikeDeclaration | ts.SourceFile;
 
+/** How a local name gets its value. */
+type Binding =
+  | { kind: 'value'; expr: ts.Expression }
+  | { kind: 'member'; expr: ts.Expression; key: string | undefined }
+  | { kind: 'iterated'; expr: ts.Expression }
+  | { kind: 'param'; fn: ts.FunctionLikeDeclaration; index: number; input: boolean; request: boolean };
+
+/**
+ * Demand-driven: one walk indexes how every local name is bound (declarations,
+ * destructuring, assignments, for-of, parameters, same-file call sites); taint is then
+ * computed only for the expressions rules ask about, memoised per binding.
+ */
 class TaintAnalysis implements Taint {
-  private tainted = new Map<Scope, Set<string>>();
-  private requests = new Map<Scope, Set<string>>();
-  private paramTaint = new Map<ts.FunctionLikeDeclaration, Set<number>>();
+  private scopes = new Map<Scope, Map<string, Binding[]>>();
   private functions = new Map<string, ts.FunctionLikeDeclaration | null>();
+  private calls: ts.CallExpression[] = [];
+  private callSites?: Map<ts.FunctionLikeDeclaration, ts.CallExpression[]>;
+  private callbackOf = new Map<ts.FunctionLikeDeclaration, ts.Expression>();
   private summaries = new Map<ts.FunctionLikeDeclaration, boolean>();
-  private changed = false;
+  private memo = new Map<Binding, boolean>();
 
   constructor(private readonly file: CodeFile) {
-    this.collectFunctions(file.sourceFile);
-    for (let round = 0; round < 3; round++) {
-      this.changed = false;
-      this.tainted.clear();
-      this.requests.clear();
-      this.walk(file.sourceFile);
-      if (!this.changed) break;
-    }
+    this.index(file.sourceFile, file.sourceFile);
   }
 
-  private collectFunctions(node: ts.Node): void {
-    const add = (name: string | undefined, fn: ts.FunctionLikeDeclaration) => {
-      if (name) this.functions.set(name, this.functions.has(name) ? null : fn);
-    };
-    if (ts.isFunctionDeclaration(node) && node.name) add(node.name.text, node);
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
-      const init = unwrap(node.initializer);
-      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) add(node.name.text, init);
-    }
-    if (ts.isMethodDeclaration(node) && node.body) add(`this.${nameOf(node.name)}`, node);
-    ts.forEachChild(node, (c) => this.collectFunctions(c));
+  private bind(scope: Scope, name: string, b: Binding): void {
+    let m = this.scopes.get(scope);
+    if (!m) this.scopes.set(scope, (m = new Map()));
+    const list = m.get(name);
+    if (list) list.push(b);
+    else m.set(name, [b]);
   }
 
-  private scopeOf(node: ts.Node): Scope {
-    for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n) || ts.isSourceFile(n)) return n as Scope;
-    return this.file.sourceFile;
-  }
-
-  private set(map: Map<Scope, Set<string>>, scope: Scope): Set<string> {
-    let s = map.get(scope);
-    if (!s) map.set(scope, (s = new Set()));
-    return s;
-  }
-
-  private lookup(map: Map<Scope, Set<string>>, node: ts.Node, name: string): boolean {
-    for (let n: ts.Node | undefined = node; n; n = n.parent) {
-      if ((isFunctionLike(n) || ts.isSourceFile(n)) && map.get(n as Scope)?.has(name)) return true;
-    }
-    return false;
-  }
-
-  private markBinding(name: ts.BindingName, scope: Scope, fromRequest: boolean): void {
-    const names = this.set(this.tainted, scope);
+  private bindPattern(scope: Scope, name: ts.BindingName, make: (key: string | undefined) => Binding, top = true): void {
     if (ts.isIdentifier(name)) {
-      names.add(name.text);
+      this.bind(scope, name.text, make(undefined));
       return;
     }
     for (const el of name.elements) {
       if (ts.isOmittedExpression(el)) continue;
-      if (fromRequest && ts.isObjectBindingPattern(name)) {
-        // `const { body, user } = req`: only the input properties are input.
-        const key = nameOf(el.propertyName) ?? (ts.isIdentifier(el.name) ? el.name.text : undefined);
-        if (!key || !INPUT_PROPS.has(key)) continue;
-      }
-      this.markBinding(el.name, scope, false);
+      const key = top && ts.isObjectBindingPattern(name) ? (nameOf(el.propertyName) ?? (ts.isIdentifier(el.name) ? el.name.text : undefined)) : undefined;
+      if (ts.isIdentifier(el.name)) this.bind(scope, el.name.text, make(key));
+      else this.bindPattern(scope, el.name, (inner) => make(key ?? inner), false);
     }
   }
 
-  private walk(node: ts.Node): void {
-    if (isFunctionLike(node)) this.enterFunction(node);
-    if (ts.isVariableDeclaration(node) && node.initializer) {
-      ts.forEachChild(node, (c) => this.walk(c));
-      const init = node.initializer;
-      const scope = this.scopeOf(node);
-      if (this.isRequest(init)) {
-        if (ts.isIdentifier(node.name)) this.set(this.requests, scope).add(node.name.text);
-        else this.markBinding(node.name, scope, true);
-      } else if (this.isTainted(init)) this.markBinding(node.name, scope, false);
-      return;
-    }
-    if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.EqualsToken || node.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken)) {
-      ts.forEachChild(node, (c) => this.walk(c));
-      const target = unwrap(node.left);
-      if (ts.isIdentifier(target) && this.isTainted(node.right)) this.set(this.tainted, this.scopeOf(node)).add(target.text);
-      return;
-    }
-    if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && ts.isVariableDeclarationList(node.initializer)) {
-      if (this.isTainted(node.expression)) for (const d of node.initializer.declarations) this.markBinding(d.name, this.scopeOf(node), false);
-    }
-    if (ts.isCallExpression(node)) {
-      const c = callee(node);
-      const cb = node.arguments[0] && unwrap(node.arguments[0]);
-      if (c && c.receiverNode && ITERATING.has(c.name) && cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) && cb.parameters[0] && this.isTainted(c.receiverNode)) {
-        this.markBinding(cb.parameters[0].name, cb, false);
+  private index(root: ts.Node, rootScope: Scope): void {
+    let scope = rootScope;
+    const K = ts.SyntaxKind;
+    const visit = (node: ts.Node): void => {
+      switch (node.kind) {
+        case K.FunctionDeclaration:
+        case K.FunctionExpression:
+        case K.ArrowFunction:
+        case K.MethodDeclaration:
+        case K.Constructor:
+        case K.GetAccessor:
+        case K.SetAccessor: {
+          const fn = node as ts.FunctionLikeDeclaration;
+          this.enterFunction(fn);
+          const outer = scope;
+          scope = fn;
+          ts.forEachChild(node, visit);
+          scope = outer;
+          return;
+        }
+        case K.VariableDeclaration: {
+          const decl = node as ts.VariableDeclaration;
+          const init = decl.initializer;
+          if (init) this.bindPattern(scope, decl.name, (key) => (key === undefined && ts.isIdentifier(decl.name) ? { kind: 'value', expr: init } : { kind: 'member', expr: init, key }));
+          break;
+        }
+        case K.BinaryExpression: {
+          const b = node as ts.BinaryExpression;
+          const op = b.operatorToken.kind;
+          if (op === K.EqualsToken || op === K.PlusEqualsToken) {
+            const target = unwrap(b.left);
+            if (ts.isIdentifier(target)) this.bind(this.declaringScope(target, scope), target.text, { kind: 'value', expr: b.right });
+          }
+          break;
+        }
+        case K.ForOfStatement:
+        case K.ForInStatement: {
+          const f = node as ts.ForOfStatement;
+          if (ts.isVariableDeclarationList(f.initializer)) {
+            const iterable = f.expression;
+            for (const d of f.initializer.declarations) this.bindPattern(scope, d.name, () => ({ kind: 'iterated', expr: iterable }));
+          }
+          break;
+        }
+        case K.CallExpression: {
+          const call = node as ts.CallExpression;
+          this.calls.push(call);
+          const cb = call.arguments[0];
+          if (cb && (cb.kind === K.ArrowFunction || cb.kind === K.FunctionExpression) && ts.isPropertyAccessExpression(call.expression) && ITERATING.has(call.expression.name.text)) {
+            this.callbackOf.set(cb as ts.FunctionLikeDeclaration, call.expression.expression);
+          }
+          break;
+        }
       }
-      this.noteHelperCall(node);
-    }
-    ts.forEachChild(node, (c) => this.walk(c));
+      ts.forEachChild(node, visit);
+    };
+    visit(root);
   }
 
   private enterFunction(fn: ts.FunctionLikeDeclaration): void {
-    const tainted = this.paramTaint.get(fn);
+    if (ts.isFunctionDeclaration(fn) && fn.name) this.addFunction(fn.name.text, fn);
+    else if (ts.isMethodDeclaration(fn) && fn.body) this.addFunction(`this.${nameOf(fn.name)}`, fn);
+    else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) this.addFunction(fn.parent.name.text, fn);
     fn.parameters.forEach((p, i) => {
-      const decorators = ts.canHaveDecorators(p) ? (ts.getDecorators(p) ?? []) : [];
-      const names = decorators.map((d) => (ts.isCallExpression(d.expression) ? chainText(d.expression.expression) : chainText(d.expression)));
-      const type = p.type?.getText(this.file.sourceFile) ?? '';
-      if (names.some((n) => n && NEST_INPUT.has(n)) || tainted?.has(i)) this.markBinding(p.name, fn, false);
-      else if (ts.isIdentifier(p.name) && (names.some((n) => n && NEST_REQUEST.has(n)) || /^(?:express\.)?Request\b|^FastifyRequest\b|^IncomingMessage\b/.test(type))) {
-        this.set(this.requests, fn).add(p.name.text);
+      let input = false;
+      let request = false;
+      const decorators = p.modifiers ? ts.getDecorators(p) : undefined;
+      if (decorators) {
+        for (const d of decorators) {
+          const n = ts.isCallExpression(d.expression) ? chainText(d.expression.expression) : chainText(d.expression);
+          if (n && NEST_INPUT.has(n)) input = true;
+          if (n && NEST_REQUEST.has(n)) request = true;
+        }
       }
+      if (!request && p.type && ts.isTypeReferenceNode(p.type) && /^(?:express\.)?Request$|^FastifyRequest$|^IncomingMessage$/.test(p.type.typeName.getText(this.file.sourceFile))) request = true;
+      this.bindPattern(fn, p.name, () => ({ kind: 'param', fn, index: i, input, request }));
     });
   }
 
-  /** A same-file function called with tainted arguments gets those parameters tainted. */
-  private noteHelperCall(call: ts.CallExpression): void {
-    const key = chainText(call.expression);
-    const fn = key ? this.functions.get(key) : undefined;
-    if (!fn) return;
-    call.arguments.forEach((a, i) => {
-      if (i >= fn.parameters.length || !this.isTainted(a)) return;
-      let s = this.paramTaint.get(fn);
-      if (!s) this.paramTaint.set(fn, (s = new Set()));
-      if (!s.has(i)) {
-        s.add(i);
-        this.changed = true;
+  /** `x = …` binds in the scope that declares x (closures assign outer variables). */
+  private declaringScope(id: ts.Identifier, scope: Scope): Scope {
+    for (let n: ts.Node | undefined = scope; n; n = n.parent) {
+      if ((isFunctionLike(n) || ts.isSourceFile(n)) && this.scopes.get(n as Scope)?.has(id.text)) return n as Scope;
+    }
+    return scope;
+  }
+
+  private addFunction(name: string | undefined, fn: ts.FunctionLikeDeclaration): void {
+    if (name) this.functions.set(name, this.functions.has(name) ? null : fn);
+  }
+
+  private bindings(id: ts.Identifier): Binding[] | undefined {
+    for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+      if (isFunctionLike(n) || ts.isSourceFile(n)) {
+        const b = this.scopes.get(n as Scope)?.get(id.text);
+        if (b) return b;
       }
-    });
+    }
+    return undefined;
+  }
+
+  private sitesOf(fn: ts.FunctionLikeDeclaration): ts.CallExpression[] {
+    if (!this.callSites) {
+      this.callSites = new Map();
+      for (const call of this.calls) {
+        const key = chainText(call.expression);
+        const target = key ? this.functions.get(key) : undefined;
+        if (!target) continue;
+        const list = this.callSites.get(target);
+        if (list) list.push(call);
+        else this.callSites.set(target, [call]);
+      }
+    }
+    return this.callSites.get(fn) ?? [];
+  }
+
+  private bindingTainted(b: Binding, depth: number): boolean {
+    const known = this.memo.get(b);
+    if (known !== undefined) return known;
+    this.memo.set(b, false); // cycles (x = x + 1) resolve to untainted
+    let result = false;
+    switch (b.kind) {
+      case 'value':
+        result = this.isTainted(b.expr, depth);
+        break;
+      case 'member':
+        // `const { body, user } = req`: only the input properties are input.
+        result = this.isRequest(b.expr) ? b.key !== undefined && INPUT_PROPS.has(b.key) : this.isTainted(b.expr, depth);
+        break;
+      case 'iterated':
+        result = this.isTainted(b.expr, depth);
+        break;
+      case 'param': {
+        if (b.input) result = true;
+        else if (b.request) result = false;
+        else {
+          const receiver = b.index === 0 ? this.callbackOf.get(b.fn) : undefined;
+          result = (!!receiver && this.isTainted(receiver, depth)) || this.sitesOf(b.fn).some((call) => !!call.arguments[b.index] && this.isTainted(call.arguments[b.index], depth));
+        }
+        break;
+      }
+    }
+    this.memo.set(b, result);
+    return result;
   }
 
   isRequest(e: ts.Expression): boolean {
     e = unwrap(e);
-    if (ts.isIdentifier(e)) return REQUEST_NAMES.has(e.text) || this.lookup(this.requests, e, e.text);
+    if (ts.isIdentifier(e)) {
+      if (REQUEST_NAMES.has(e.text)) return true;
+      const bs = this.bindings(e);
+      return !!bs && bs.some((b) => (b.kind === 'param' && b.request) || (b.kind === 'value' && ts.isIdentifier(unwrap(b.expr)) && unwrap(b.expr) !== e && REQUEST_NAMES.has((unwrap(b.expr) as ts.Identifier).text)));
+    }
     // Koa's ctx.request, Hono's c.req
     if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
       if (e.name.text === 'request' && KOA_CTX.has(e.expression.text)) return true;
@@ -200,7 +268,10 @@ class TaintAnalysis implements Taint {
     const x = unwrap(e);
     if (this.isSource(x)) return true;
     const d = depth + 1;
-    if (ts.isIdentifier(x)) return this.lookup(this.tainted, x, x.text);
+    if (ts.isIdentifier(x)) {
+      const bs = this.bindings(x);
+      return !!bs && bs.some((b) => this.bindingTainted(b, d));
+    }
     if (ts.isPropertyAccessExpression(x)) {
       if (x.name.text === 'length') return false;
       return this.isTainted(x.expression, d);
