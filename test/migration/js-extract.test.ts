@@ -235,6 +235,22 @@ describe('builder calls become the SQL the framework sends', () => {
     ]);
   });
 
+  it('a location in a generated CREATE TABLE maps to the line of its column', () => {
+    const knex = [
+      'exports.up = (knex) =>', // 1
+      "  knex.schema.createTable('a', (t) => {", // 2
+      "    t.bigIncrements('id');", // 3
+      "    t.timestamp('at', { useTz: false });", // 4
+      '  });', // 5
+    ].join('\n');
+    const [create] = extract('migrations/a.js', knex).statements;
+    const cols = create.ast.tableElts.map((e: any) => create.lineAt(e.ColumnDef.location));
+    expect(cols).toEqual([3, 4]);
+    const pgm = ['exports.up = (pgm) => {', "  pgm.createTable('a', {", "    id: 'id',", "    at: { type: 'timestamp' },", '  });', '};'].join('\n');
+    const [p] = extract('migrations/1_a.js', pgm).statements;
+    expect(p.ast.tableElts.map((e: any) => p.lineAt(e.ColumnDef.location))).toEqual([3, 4]);
+  });
+
   it('Sequelize queryInterface calls, with Sequelize-side defaults left out of the schema', () => {
     const code = [
       'module.exports = {', // 1

@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { Collector } from './js-migration.js';
+import { GeneratedSql, type Collector } from './js-migration.js';
 import { asObject, asString, asStrings, evaluate, evaluateLoose, ident, isRef, literal, qualified, type JsObject, type JsValue } from './js-values.js';
 
 /**
@@ -70,6 +70,12 @@ function callbackChains(fn: ts.ArrowFunction | ts.FunctionExpression): { calls: 
   };
   visit(fn.body);
   return out;
+}
+
+/** The property `key` of an object literal argument, for the line a column is written on. */
+function propertyNode(obj: ts.Expression | undefined, key: string): ts.Node | undefined {
+  if (!obj || !ts.isObjectLiteralExpression(obj)) return undefined;
+  return obj.properties.find((p) => p.name && p.name.getText().replace(/^['"]|['"]$/g, '') === key);
 }
 
 function names(cols: string[]): string {
@@ -381,15 +387,26 @@ function knexSchema(call: ts.CallExpression, c: Collector): boolean {
             later.push(() => knexTableCommand(chain, node, arg0, schema, c, true));
           }
         }
-        const extraCols: string[] = [];
+        // Columns, timestamps() and a table-level primary([...]) are part of CREATE TABLE itself.
+        const sql = new GeneratedSql().add(`CREATE TABLE ${step.name === 'createTableIfNotExists' ? 'IF NOT EXISTS ' : ''}${qualified(arg0, schema)} (`);
+        let first = true;
+        const part = (text: string, node: ts.Node) => {
+          sql.add(first ? '' : ', ').add(text, node);
+          first = false;
+        };
+        for (const col of cols) part(knexColumnDef(col) + (col.primary ? ' PRIMARY KEY' : ''), col.node);
         if (isFn(fn)) {
-          for (const { calls: chain } of callbackChains(fn)) {
-            if (chain[0].name === 'timestamps') extraCols.push(...knexTimestamps(chain[0], c));
+          for (const { calls: chain, node } of callbackChains(fn)) {
+            if (chain[0].name === 'timestamps') for (const def of knexTimestamps(chain[0], c)) part(def, node);
+            if (chain[0].name === 'primary') {
+              const pk = asStrings(evaluate(chain[0].args[0], c.consts));
+              if (pk) part(`PRIMARY KEY (${names(pk)})`, node);
+            }
           }
         }
-        const defs = [...cols.map(knexColumnDef), ...extraCols];
-        c.addGenerated(`CREATE TABLE ${step.name === 'createTableIfNotExists' ? 'IF NOT EXISTS ' : ''}${qualified(arg0, schema)} (${defs.join(', ')})`, step.call, pos);
-        for (const col of cols) knexColumnExtras(col, arg0, schema, c);
+        sql.add(')');
+        c.addGenerated(sql, step.call, pos);
+        for (const col of cols) knexColumnExtras({ ...col, primary: false }, arg0, schema, c);
         for (const f of later) f();
         break;
       }
@@ -493,7 +510,7 @@ function knexTableCommand(chain: ChainCall[], node: ts.Node, table: string, sche
     }
     case 'primary': {
       const cols = asStrings(arg(0));
-      if (!cols) break;
+      if (!cols || inCreate) break;
       const second = arg(1);
       const name = asString(second) ?? asString(asObject(second)?.constraintName) ?? indexNameFrom(bare, 'pkey');
       add(`ALTER TABLE ${t} ADD CONSTRAINT ${ident(name)} PRIMARY KEY (${names(cols)})`);
@@ -655,24 +672,26 @@ function kyselySchema(call: ts.CallExpression, c: Collector): boolean {
   let schema: string | undefined;
   switch (head.name) {
     case 'createTable': {
-      const defs: string[] = [];
+      const defs: { text: string; node: ts.Node }[] = [];
       for (const step of rest) {
         if (step.name === 'addColumn') {
           const col = kyselyColumn(step, c);
-          if (col) defs.push(col.def);
+          if (col) defs.push({ text: col.def, node: step.nameNode });
         } else if (step.name === 'addPrimaryKeyConstraint' || step.name === 'addUniqueConstraint') {
           const name = asString(evaluate(step.args[0], c.consts));
           const cols = asStrings(evaluate(step.args[1], c.consts));
-          if (name && cols) defs.push(`CONSTRAINT ${ident(name)} ${step.name === 'addUniqueConstraint' ? 'UNIQUE' : 'PRIMARY KEY'} (${names(cols)})`);
+          if (name && cols) defs.push({ text: `CONSTRAINT ${ident(name)} ${step.name === 'addUniqueConstraint' ? 'UNIQUE' : 'PRIMARY KEY'} (${names(cols)})`, node: step.nameNode });
         } else if (step.name === 'addForeignKeyConstraint') {
           const name = asString(evaluate(step.args[0], c.consts));
           const cols = asStrings(evaluate(step.args[1], c.consts));
           const target = asString(evaluate(step.args[2], c.consts));
           const refCols = asStrings(evaluate(step.args[3], c.consts));
-          if (name && cols && target && refCols) defs.push(`CONSTRAINT ${ident(name)} FOREIGN KEY (${names(cols)}) REFERENCES ${qualified(target)} (${names(refCols)})`);
+          if (name && cols && target && refCols) defs.push({ text: `CONSTRAINT ${ident(name)} FOREIGN KEY (${names(cols)}) REFERENCES ${qualified(target)} (${names(refCols)})`, node: step.nameNode });
         }
       }
-      c.addGenerated(`CREATE TABLE ${has('ifNotExists') ? 'IF NOT EXISTS ' : ''}${qualified(arg0, schema)} (${defs.join(', ')})`, call, pos);
+      const sql = new GeneratedSql().add(`CREATE TABLE ${has('ifNotExists') ? 'IF NOT EXISTS ' : ''}${qualified(arg0, schema)} (`);
+      defs.forEach((d, i) => sql.add(i ? ', ' : '').add(d.text, d.node));
+      c.addGenerated(sql.add(')'), call, pos);
       break;
     }
     case 'dropTable':
@@ -1027,12 +1046,13 @@ function sequelizeCall(call: ts.CallExpression, c: Collector): boolean {
     case 'createTable': {
       const attrs = asObject(args[1]);
       if (!attrs) break;
-      const defs: string[] = [];
+      const sql = new GeneratedSql().add(`CREATE TABLE IF NOT EXISTS ${t} (`);
+      let n = 0;
       for (const [col, spec] of Object.entries(attrs)) {
         const def = sequelizeColumn(bare, col, spec);
-        if (def) defs.push(def);
+        if (def) sql.add(n++ ? ', ' : '').add(def, propertyNode(call.arguments[1], col));
       }
-      add(`CREATE TABLE IF NOT EXISTS ${t} (${defs.join(', ')})`);
+      c.addGenerated(sql.add(')'), call);
       break;
     }
     case 'dropTable':
@@ -1108,12 +1128,13 @@ function pgmCall(call: ts.CallExpression, c: Collector): boolean {
     case 'createTable': {
       const cols = asObject(args[1]);
       if (!table || !cols) break;
-      const defs: string[] = [];
+      const sql = new GeneratedSql().add(`CREATE TABLE ${asObject(args[2])?.ifNotExists === true ? 'IF NOT EXISTS ' : ''}${table.sql} (`);
+      let n = 0;
       for (const [name, spec] of Object.entries(cols)) {
         const def = pgmColumn(name, spec);
-        if (def) defs.push(def);
+        if (def) sql.add(n++ ? ', ' : '').add(def, propertyNode(call.arguments[1], name));
       }
-      add(`CREATE TABLE ${asObject(args[2])?.ifNotExists === true ? 'IF NOT EXISTS ' : ''}${table.sql} (${defs.join(', ')})`);
+      c.addGenerated(sql.add(')'), call);
       break;
     }
     case 'dropTable':
@@ -1128,7 +1149,8 @@ function pgmCall(call: ts.CallExpression, c: Collector): boolean {
       if (!table || !cols) break;
       for (const [name, spec] of Object.entries(cols)) {
         const def = pgmColumn(name, spec);
-        if (def) add(`ALTER TABLE ${table.sql} ADD ${def}`);
+        const prop = propertyNode(call.arguments[1], name);
+        if (def) c.addGenerated(`ALTER TABLE ${table.sql} ADD ${def}`, call, prop?.getStart(c.sf), undefined, prop ?? call);
       }
       break;
     }

@@ -203,6 +203,17 @@ function isEmptyBody(step: Step): boolean {
 // ---------------------------------------------------------------------------------------------
 // Collecting statements
 
+/** Generated SQL built from parts, each part remembering the TS node it came from. */
+export class GeneratedSql {
+  sql = '';
+  readonly spans: { offset: number; node: ts.Node }[] = [];
+  add(text: string, node?: ts.Node): this {
+    if (node) this.spans.push({ offset: this.sql.length, node });
+    this.sql += text;
+    return this;
+  }
+}
+
 interface Item {
   pos: number;
   seq: number;
@@ -229,17 +240,25 @@ export class Collector {
    * Adds SQL generated for a builder call. The statement spans the call's lines and keeps
    * the call as its origin; SQL that does not parse is dropped silently (it is ours, not the user's).
    */
-  addGenerated(sql: string, node: ts.Node, pos = node.getStart(this.sf), origin?: string, endNode: ts.Node = node): void {
-    const parsed = parseSql(sql);
+  addGenerated(sql: string | GeneratedSql, node: ts.Node, pos = node.getStart(this.sf), origin?: string, endNode: ts.Node = node): void {
+    const text = typeof sql === 'string' ? sql : sql.sql;
+    const parsed = parseSql(text);
     if (parsed.errors.length > 0) return;
     const startLine = this.line(pos);
     const endLine = Math.max(startLine, this.line(endNode.getEnd()));
+    // A location in generated SQL maps to the line of the part it falls in (a column of
+    // createTable), else to the call's first line.
+    const spans = typeof sql === 'string' ? [] : sql.spans.map((sp) => ({ byte: Buffer.byteLength(text.slice(0, sp.offset)), line: this.line(sp.node.getStart(this.sf)) }));
+    const lineAt = (location: number): number => {
+      let line = startLine;
+      for (const sp of spans) if (typeof location === 'number' && sp.byte <= location) line = sp.line;
+      return Math.min(endLine, Math.max(startLine, line));
+    };
     for (const s of parsed.statements) {
       this.items.push({
         pos,
         seq: this.seq++,
-        // Locations in generated SQL mean nothing in the TS file: every one is the call's line.
-        stmt: { ...s, startLine, endLine, lineAt: () => startLine, index: 0, origin: origin ?? node.getText(this.sf) },
+        stmt: { ...s, startLine, endLine, lineAt, index: 0, origin: origin ?? node.getText(this.sf) },
       });
     }
   }
