@@ -132,9 +132,10 @@ export class RedisReviewQueue implements ReviewQueue {
       ttl,
     )) as [EnqueueResult['status'], string];
 
-    if (status === 'duplicate-delivery') return this.report(data, { status, jobId: other, superseded: [] });
-    // Adding is idempotent on the job id, so a duplicate key re-adds safely if an earlier enqueue died between the
-    // script and this call; an existing job (waiting, running, finished or failed) is left as it is.
+    // Adding is idempotent on the job id, so a repeated delivery or key re-adds safely: if an earlier enqueue died
+    // between the script and the add (Redis gone, process killed), the retry creates the job; an existing job
+    // (waiting, running, finished or failed) is left as it is.
+    if (status === 'duplicate-delivery' && other !== jobId) return this.report(data, { status, jobId: other, superseded: [] });
     await this.queue.add('review', data, {
       jobId,
       attempts: this.opts.retry.maxAttempts,
@@ -142,7 +143,7 @@ export class RedisReviewQueue implements ReviewQueue {
       removeOnComplete: { age: Math.ceil(this.opts.dedupeTtlMs / 1000) },
       removeOnFail: { age: SEVEN_DAYS_S },
     });
-    if (status === 'duplicate') return this.report(data, { status, jobId, superseded: [] });
+    if (status === 'duplicate' || status === 'duplicate-delivery') return this.report(data, { status, jobId, superseded: [] });
     const superseded = other && other !== jobId ? [other] : [];
     if (superseded.length) {
       // Running workers abort it now; a worker that picks up a queued one sees the lane moved on and skips it.

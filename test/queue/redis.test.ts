@@ -63,6 +63,27 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
     expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, deadLettered: 0 });
   });
 
+  it('a redelivery creates the job if an earlier enqueue died between the bookkeeping and the add', async () => {
+    const { queue, worker, queueName } = setup();
+    const job = makeJob({ deliveryId: 'gh-delivery-lost' });
+    const first = await queue.enqueue(job);
+    // Simulate the crash window: the job vanished, the dedupe keys stayed.
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const bull = new Queue(queueName, { connection });
+    try {
+      await (await bull.getJob(first.jobId))!.remove();
+      expect(await bull.getJob(first.jobId)).toBeUndefined();
+    } finally {
+      await bull.close();
+      connection.disconnect();
+    }
+    expect(await queue.enqueue({ ...job })).toEqual({ status: 'duplicate-delivery', jobId: first.jobId, superseded: [] });
+    const runs: string[] = [];
+    await worker(async (_j, _s, info) => void runs.push(info.jobId));
+    await waitFor(() => runs.length === 1, 10_000, 'the re-added job');
+    expect(runs).toEqual([first.jobId]);
+  });
+
   it('skips a queued job whose PR got a newer head SHA, and says so through onSuperseded', async () => {
     const superseded: Array<{ sha: string; by: string }> = [];
     const { queue, worker } = setup({ hooks: { onSuperseded: (j, info) => void superseded.push({ sha: j.headSha, by: info.byJobId }) } });
