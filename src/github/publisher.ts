@@ -1,3 +1,4 @@
+import { META_RULES } from '../meta-rules.js';
 import type { Finding, ReviewResult } from '../model.js';
 import { toMarkdown } from '../reporters/markdown.js';
 import { anchorFor } from './anchors.js';
@@ -60,7 +61,7 @@ export class Publisher {
 
     const threads = await listAppThreads(this.octokit, this.pull, this.options.botLogin);
     const current = new Set(result.findings.map((f) => f.fingerprint));
-    const resolved = await this.resolveGone(threads, current);
+    const resolved = await this.resolveGone(threads, current, unsureAbout(result));
 
     const known = new Set(threads.map((t) => t.fingerprint));
     const stillOpen = threads.filter((t) => !t.isResolved && current.has(t.fingerprint)).length;
@@ -118,11 +119,14 @@ export class Publisher {
     return { posted, resolved, notInline, summaryId };
   }
 
-  /** Resolves the app's open threads whose finding is no longer reported. */
-  private async resolveGone(threads: AppThread[], current: Set<string>): Promise<number> {
+  /**
+   * Resolves the app's open threads whose finding is no longer reported. Where a rule
+   * crashed this time, a missing finding proves nothing, so those threads stay open.
+   */
+  private async resolveGone(threads: AppThread[], current: Set<string>, unsure: (path: string) => boolean): Promise<number> {
     let resolved = 0;
     for (const thread of threads) {
-      if (thread.isResolved || current.has(thread.fingerprint)) continue;
+      if (thread.isResolved || current.has(thread.fingerprint) || unsure(thread.path)) continue;
       await this.options.writes.run('resolveReviewThread', () => resolveThread(this.octokit, thread.id));
       resolved++;
     }
@@ -156,4 +160,12 @@ export class Publisher {
     return (f) =>
       f.path ? `${base}/blob/${sha}/${f.path.split('/').map(encodeURIComponent).join('/')}#L${f.startLine}${f.endLine > f.startLine ? `-L${f.endLine}` : ''}` : undefined;
   }
+}
+
+/** Paths where a rule failed during this review (every path, if a whole-change rule failed). */
+function unsureAbout(result: ReviewResult): (path: string) => boolean {
+  const failed = result.findings.filter((f) => f.ruleId === META_RULES.analyzerError);
+  if (failed.some((f) => !f.path)) return () => true;
+  const paths = new Set(failed.map((f) => f.path));
+  return (path) => paths.has(path);
 }

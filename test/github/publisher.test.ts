@@ -56,4 +56,26 @@ describe('Publisher outside Probot', () => {
     expect(emu.checkRunsFor(pull)[0].conclusion).toBe('failure');
     expect(emu.summaryOf(pull)).toBeDefined();
   });
+
+  it('leaves a thread open when the rule behind it crashed this time', async () => {
+    const repo = emu.createRepo('acme', 'orders', BASE_FILES);
+    const pull = emu.openPull(repo, { files: PR_FILES });
+    const octokit = new Octokit({ auth: 'ghp_user_token' });
+    const ref = { owner: 'acme', repo: 'orders', pullNumber: pull.number };
+    const thread = (id: string, path: string, fp: string) => ({ id, pull, path, isResolved: false, comments: [{ id: 1, body: `x\n<!-- backend-review:finding ${fp} -->`, path, line: 1, author: emu.botLogin, commitId: pull.headSha }] });
+    emu.threads.push(thread('PRRT_crashed', INDEX_MIGRATION, 'aaaaaaaaaaaaaaaaaaaa'), thread('PRRT_fixed', 'src/routes/orders.ts', 'bbbbbbbbbbbbbbbbbbbb'));
+    const result = await review({ files: [], mode: 'diff' }, defaultConfig());
+    result.findings.push({ ruleId: 'backend-review/analyzer-error', category: 'meta', severity: 'notice', path: INDEX_MIGRATION, startLine: 1, endLine: 1, message: 'Rule failed', fingerprint: 'cccccccccccccccccccc', wholeChange: true });
+    const writes = new WriteQueue({ minIntervalMs: 0 });
+    await new Publisher(octokit, ref, { writes, log: { info() {}, warn() {}, error() {} }, commandPrefix: '/backend-review', botLogin: emu.botLogin }).publish(undefined, {
+      result,
+      headSha: pull.headSha,
+      patches: new Map(),
+      notes: [],
+      maxInlineComments: 30,
+      state: { ignores: [] },
+    });
+    expect(emu.threads.find((t) => t.id === 'PRRT_crashed')!.isResolved).toBe(false);
+    expect(emu.threads.find((t) => t.id === 'PRRT_fixed')!.isResolved).toBe(true);
+  });
 });
