@@ -68,6 +68,12 @@ describe('dropped-column-still-referenced', () => {
     expect(await refs('migrations/20240301-remove.js', drop, { 'models/invoice.js': model })).toEqual(['migrations/20240301-remove.js:3 `models/invoice.js:3`']);
   });
 
+  it('reads Drizzle table definitions by column name, not by TS key', async () => {
+    const schema = (col: string) => `import { pgTable, text, bigserial } from 'drizzle-orm/pg-core';\n\nexport const orders = pgTable('orders', {\n  id: bigserial('id', { mode: 'number' }).primaryKey(),\n  state: text('${col}'),\n});\n`;
+    expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'src/db/schema.ts': schema('state') })).toEqual(['db/migrations/20240501_drop_state.js:2 `src/db/schema.ts:5`']);
+    expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'src/db/schema.ts': schema('status') })).toEqual([]);
+  });
+
   it('reads Sequelize models named by define() without tableName', async () => {
     const drop = "module.exports = {\n  async up(queryInterface) {\n    await queryInterface.removeColumn('Invoices', 'legacyRef');\n  },\n  async down() { throw new Error('irreversible'); },\n};\n";
     const model = "module.exports = (sequelize, DataTypes) =>\n  sequelize.define('Invoice', {\n    legacyRef: DataTypes.STRING,\n  });\n";

@@ -51,6 +51,10 @@ describe('framework detection and the runner transaction', () => {
     });
   });
 
+  it('recognises a Knex file whose instance is not called knex', () => {
+    expect(extract('migrations/a.js', "exports.up = (db) => db.schema.alterTable('a', (t) => {\n  t.dropColumn('b');\n});\n").framework).toBe('knex');
+  });
+
   it('ignores helper files without an up step', () => {
     expect(extractJsMigration('migrations/helpers.ts', "import { Knex } from 'knex';\nexport const ts = (k: Knex) => k.fn.now();\n", defaultConfig())).toBeUndefined();
   });

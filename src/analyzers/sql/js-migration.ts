@@ -89,6 +89,7 @@ export function detectFramework(sf: ts.SourceFile, text: string): MigrationFrame
   if (/\bqueryInterface\s*\.|\bSequelize\s*\.\s*[A-Z]+\b/.test(text)) return 'sequelize';
   if (/\bKysely\s*</.test(text)) return 'kysely';
   if (/\bknex\s*\.\s*(schema|raw)\b|\bKnex\b/.test(text)) return 'knex';
+  if (/\.\s*schema\s*\.\s*(createTable|alterTable|table|dropTable|dropTableIfExists|renameTable|raw)\s*\(/.test(text) && /\bexports\.up\b|\bexport\s+(async\s+)?function\s+up\b/.test(text)) return 'knex';
   return undefined;
 }
 

@@ -85,6 +85,9 @@ const COLUMN_DECORATORS = /^(Column|PrimaryColumn|PrimaryGeneratedColumn|CreateD
 /** A query-builder call in the statement: the table and column strings around it belong to a query. */
 const BUILDER_CALL = /\.(where\w*|orWhere\w*|andWhere\w*|select\w*|update\w*|insert\w*|upsert|first|pluck|returning\w*|del|delete\w*|from|into|increment|decrement|set|values|orderBy|groupBy|having|\w*[jJ]oin|column\w*|distinct\w*|onConflict|merge)\s*\(/;
 
+/** Drizzle schema: pgTable('orders', { state: text('state') }); the column is the string, not the key. */
+const DRIZZLE_TABLE = /\b(pgTable|mysqlTable|sqliteTable)\s*\(/;
+
 /** References to any of `refs` in one JS/TS file. */
 export function codeReferences(path: string, text: string, refs: ColumnRef[]): Map<ColumnRef, Reference[]> {
   const out = new Map<ColumnRef, Reference[]>();
@@ -101,7 +104,7 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
 
   // UI code (JSX) uses words like `state` for other things; only SQL strings count there.
   const builders = !/\.(tsx|jsx)$/.test(path);
-  const isQuery = (stmt: ts.Node) => BUILDER_CALL.test(stmt.getText(sf));
+  const isQuery = (stmt: ts.Node) => BUILDER_CALL.test(stmt.getText(sf)) || DRIZZLE_TABLE.test(stmt.getText(sf));
   const visit = (node: ts.Node): void => {
     // SQL written in a string that names both the table and the column.
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
@@ -128,6 +131,7 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
         const stmt = enclosingStatement(node);
         if (!ts.isExpressionStatement(stmt) && !ts.isReturnStatement(stmt) && !ts.isVariableStatement(stmt)) continue;
         if (/\b(define|init)\s*\(/.test(stmt.getText(sf))) continue; // a Sequelize model: handled below
+        if (DRIZZLE_TABLE.test(stmt.getText(sf))) continue; // Drizzle keys are TS names; the column is the string
         if (stringsIn(stmt).some((s) => namesTable(s, ref.table)) && isQuery(stmt)) add(ref, node, 'a query-builder call');
       }
     }
