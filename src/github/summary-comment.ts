@@ -51,6 +51,7 @@ export function summaryBody(input: SummaryInput): string {
     );
   }
   for (const note of input.notes) extra.push(`> ${note}`);
+  if (input.result.findings.length > PER_FILE_THRESHOLD) extra.push(perFileTable(input.result.findings));
   const marker = summaryMarker(input.state);
   const footer = `\n\n<sub>Reviewed at ${input.headSha.slice(0, 7)}. Commands: \`${input.commandPrefix} review\`, \`${input.commandPrefix} help\`.</sub>`;
   const room = LIMITS.commentBody - marker.length - footer.length - 100;
@@ -63,6 +64,22 @@ export function summaryBody(input: SummaryInput): string {
 /** A short body used when a rule is ignored before the first review has finished. */
 export function pendingSummaryBody(state: SummaryState): string {
   return `${summaryMarker(state)}\n## Backend Review\n\nReview in progress…\n\n${ignoredSection(state.ignores)}`;
+}
+
+/** Above this many findings the summary also counts them per file, since not every detail fits. */
+const PER_FILE_THRESHOLD = 50;
+
+function perFileTable(findings: Finding[]): string {
+  const counts = new Map<string, { error: number; warning: number; notice: number }>();
+  for (const f of findings) {
+    const c = counts.get(f.path) ?? { error: 0, warning: 0, notice: 0 };
+    c[f.severity]++;
+    counts.set(f.path, c);
+  }
+  const rows = [...counts].sort(([, a], [, b]) => b.error - a.error || b.warning - a.warning || b.notice - a.notice);
+  const shown = rows.slice(0, 100).map(([path, c]) => `| \`${(path || 'the change as a whole').replace(/`/g, "'")}\` | ${c.error} | ${c.warning} | ${c.notice} |`);
+  const more = rows.length > 100 ? [`| …and ${rows.length - 100} more files | | | |`] : [];
+  return ['<details><summary>Findings per file</summary>', '', '| File | Errors | Warnings | Notices |', '|---|---:|---:|---:|', ...shown, ...more, '', '</details>'].join('\n');
 }
 
 function ignoredSection(ignores: Ignore[]): string {

@@ -73,6 +73,9 @@ describe('publishing when GitHub pushes back', () => {
     const summary = h.emu.summaryOf(pull)!.body;
     expect(summary.length).toBeLessThanOrEqual(65_536);
     expect(summary).toMatch(/more findings? not shown/);
+    // Every file is still counted, even those whose details did not fit.
+    expect(summary).toContain('<summary>Findings per file</summary>');
+    for (let f = 0; f < 30; f++) expect(summary).toMatch(new RegExp(`\\| \`src/routes/r${f}\\.ts\` \\| \\d+ \\| \\d+ \\| \\d+ \\|`));
     expect(summary).toContain('### Checklist');
   });
 
