@@ -57,14 +57,16 @@ function guardedForDevelopment(node: ts.Node, file: CodeFile, stop: ts.Node): bo
 }
 
 /** The status of `res.status(500).json(…)`-style chains and their siblings in the block. */
-function serverErrorStatus(send: ts.CallExpression, scope: ts.Node, file: CodeFile): boolean {
-  let e: ts.Expression = send.expression;
-  while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) {
-    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && /^(status|code)$/.test(e.expression.name.text)) return fiveHundred(e.arguments[0], file);
-    e = ts.isCallExpression(e) ? e.expression : e.expression;
+function serverErrorStatus(send: ts.CallExpression | ts.BinaryExpression, scope: ts.Node, file: CodeFile): boolean {
+  if (ts.isCallExpression(send)) {
+    let e: ts.Expression = send.expression;
+    while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) {
+      if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && /^(status|code)$/.test(e.expression.name.text)) return fiveHundred(e.arguments[0], file);
+      e = ts.isCallExpression(e) ? e.expression : e.expression;
+    }
+    // hono c.json(body, 500)
+    if (send.arguments[1] && fiveHundred(send.arguments[1], file)) return true;
   }
-  // hono c.json(body, 500)
-  if (send.arguments[1] && fiveHundred(send.arguments[1], file)) return true;
   // fastify reply.status(500) / express res.status(500) as a separate statement in the same scope
   let found = false;
   walk(scope, (n) => {
@@ -120,7 +122,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression, ts.SyntaxKind.NewExpression],
+    kinds: [ts.SyntaxKind.CallExpression, ts.SyntaxKind.NewExpression, ts.SyntaxKind.BinaryExpression],
     visit(node, ctx) {
       const file = ctx.file;
       let sent: ts.Expression | undefined;
@@ -134,12 +136,16 @@ export default defineRule({
       } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(json|send|end)$/.test(node.expression.name.text) && node.arguments.length > 0) {
         sent = node.arguments[0];
         where = `${node.expression.name.text}(…)`;
+      } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && /^\w+\.body$/.test(node.left.getText(file.sourceFile))) {
+        // koa: ctx.body = { error: err.message }
+        sent = node.right;
+        where = `${node.left.getText(file.sourceFile)} = …`;
       } else return;
       const bound = errorNames(node);
       if (!bound || !sent) return;
       const what = exposed(unwrapExpr(sent), bound.names, file);
       if (!what) return;
-      if (ts.isCallExpression(node) && !serverErrorStatus(node, bound.scope, file)) return;
+      if ((ts.isCallExpression(node) || ts.isBinaryExpression(node)) && !serverErrorStatus(node, bound.scope, file)) return;
       if (guardedForDevelopment(node, file, bound.scope)) return;
       const errName = [...bound.names][0];
       ctx.report({

@@ -42,7 +42,8 @@ export function unboundedQuery(fn: ts.Node, file: CodeFile): Hit | undefined {
     } else if ((name === 'find' || name === 'findAndCount') && (!arg0 || ts.isObjectLiteralExpression(arg0))) {
       if (arg0 && ts.isObjectLiteralExpression(arg0) && hasAny(arg0, ['take', 'limit'])) return;
       // Mongoose, the MongoDB driver and TypeORM; Array#find takes a function and is never here.
-      if (!/^[A-Z]|(repo|repository|model|collection|Model|Repository|Collection)\b|\.collection\(/.test(receiver) && !later.includes('toArray') && !later.includes('lean') && !later.includes('exec')) return;
+      const ormOptions = arg0 && ts.isObjectLiteralExpression(arg0) && hasAny(arg0, ['where', 'order', 'relations', 'select']);
+      if (!ormOptions && !/^[A-Z]|(repo|repository|model|collection|Model|Repository|Collection)\b|\.collection\(/.test(receiver) && !later.includes('toArray') && !later.includes('lean') && !later.includes('exec')) return;
       hit = { node: n, what: `\`${receiver}.${name}()\``, fixHint: later.includes('toArray') || later.includes('lean') || later.includes('exec') ? '`.find(filter).sort({ _id: 1 }).limit(limit)` with `_id: { $gt: cursor }` in the filter' : '`find({ where, order: { id: \'ASC\' }, take: limit })`' };
     } else if (name === 'getMany' || name === 'getRawMany') {
       const q = chainMethods(outerChain(n));
