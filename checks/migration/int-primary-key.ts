@@ -11,6 +11,7 @@ interface KeyColumn {
 /** Single-column primary keys a statement declares (CREATE TABLE, or ADD COLUMN … PRIMARY KEY). */
 export function primaryKeyColumns(stmt: SqlStatement): KeyColumn[] {
   const out: KeyColumn[] = [];
+  if (stmt.kind === 'CreateStmt' && stmt.ast.relation?.relpersistence === 't') return out; // temporary tables are scratch space
   const isPk = (def: any) => (def.constraints ?? []).some((c: any) => c.Constraint?.contype === 'CONSTR_PRIMARY');
   if (stmt.kind === 'CreateStmt') {
     const cols = new Map<string, any>();

@@ -6,6 +6,7 @@ import { GUIDE, alterCmds, lineFix, sameCase, forwardOnly } from '../../src/anal
 /** Columns a statement declares or retypes: [column, typeName node]. */
 export function declaredColumns(stmt: SqlStatement): { name: string; typeName: any; def: any }[] {
   const out: { name: string; typeName: any; def: any }[] = [];
+  if (stmt.kind === 'CreateStmt' && stmt.ast.relation?.relpersistence === 't') return out; // temporary tables are scratch space
   if (stmt.kind === 'CreateStmt') {
     for (const e of stmt.ast.tableElts ?? []) if (e.ColumnDef?.typeName) out.push({ name: e.ColumnDef.colname, typeName: e.ColumnDef.typeName, def: e.ColumnDef });
   }

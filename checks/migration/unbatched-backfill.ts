@@ -1,7 +1,10 @@
 import { defineRule } from '../../src/rule.js';
 import { GUIDE, isExisting, names, tableOf, walk, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
-const isConstant = (n: any): boolean => !!(n?.A_Const || n?.ParamRef || (n?.TypeCast && isConstant(n.TypeCast.arg)));
+const isConstant = (n: any): boolean =>
+  !!(n?.A_Const || n?.ParamRef || (n?.TypeCast && isConstant(n.TypeCast.arg)) || (n?.A_ArrayExpr && (n.A_ArrayExpr.elements ?? []).every(isConstant)));
+/** A scalar subquery (`= (SELECT max(id) …)`) picks one value, like a constant. */
+const isScalar = (n: any): boolean => isConstant(n) || n?.SubLink?.subLinkType === 'EXPR_SUBLINK';
 
 /**
  * Whether the WHERE clause limits the statement to a batch or to a few known rows: a
@@ -26,6 +29,8 @@ function bounded(stmt: any): boolean {
     const col = e.lexpr?.ColumnRef ? names(e.lexpr.ColumnRef.fields).pop() : undefined;
     if (e.kind === 'AEXPR_BETWEEN' || e.kind === 'AEXPR_BETWEEN_SYM') ok = true;
     else if (e.kind === 'AEXPR_IN' && col && Array.isArray(e.rexpr?.List?.items ?? e.rexpr) && (e.rexpr?.List?.items ?? e.rexpr).every(isConstant)) ok = true;
+    else if (e.kind === 'AEXPR_OP_ANY' && col && op === '=' && isConstant(e.rexpr)) ok = true;
+    else if (e.kind === 'AEXPR_OP' && col && op === '=' && isScalar(e.rexpr)) ok = true;
     else if (e.kind === 'AEXPR_OP' && col && isConstant(e.rexpr)) {
       if (op === '=') ok = true;
       else if (op === '>' || op === '>=') lower.add(col);

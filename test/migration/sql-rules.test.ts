@@ -166,6 +166,8 @@ describe('rule details', () => {
       'UPDATE t SET v = 1 WHERE id BETWEEN 1 AND 10000;',
       "DELETE FROM t WHERE id IN (1, 2, 3);",
       "UPDATE t SET v = 1 WHERE tenant_id = $1;",
+      'UPDATE t SET v = 1 WHERE id = ANY(ARRAY[1, 2, 3]);',
+      'DELETE FROM t WHERE id = (SELECT max(id) FROM t);',
     ];
     for (const q of quiet) expect(await run({ 'db/migrations/1.sql': q + '\n' }, ids), q).toEqual([]);
     const loud = ['UPDATE t SET v = u.v FROM u WHERE u.id = t.u_id;', 'DELETE FROM t;', 'UPDATE t SET v = 1 WHERE id > 100;'];
