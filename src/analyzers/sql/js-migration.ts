@@ -22,6 +22,16 @@ import { builderStatements, dataStatement } from './js-builders.js';
  *   transaction state the rules see is the one Postgres sees.
  */
 export function extractJsMigration(path: string, text: string, config: Config): Migration | undefined {
+  try {
+    return extract(path, text, config);
+  } catch (err) {
+    // Never let one unusual file take the review down; it is simply not analysed.
+    if (process.env.BACKEND_REVIEW_DEBUG) throw err;
+    return undefined;
+  }
+}
+
+function extract(path: string, text: string, config: Config): Migration | undefined {
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, /\.(js|cjs|mjs)$/.test(path) ? ts.ScriptKind.JS : ts.ScriptKind.TS);
   const framework = detectFramework(sf, text);
   if (!framework) return undefined;
@@ -570,7 +580,13 @@ function walkUp(up: Step, c: Collector, framework: MigrationFramework): void {
           return;
         }
       }
-      if (builderStatements(node, c) || dataStatement(node, c)) return;
+      try {
+        if (builderStatements(node, c) || dataStatement(node, c)) return;
+      } catch (err) {
+        // A builder call shaped in a way we did not foresee: skip it, keep reading the file.
+        if (process.env.BACKEND_REVIEW_DEBUG) throw err;
+        return;
+      }
     }
     ts.forEachChild(node, visit);
   };
