@@ -1,5 +1,5 @@
 import type { ChangeContext } from '../../rule.js';
-import { importClosure, routeIndex, type RouteIndex } from './route-index.js';
+import { importClosure, importsOf, routeIndex, type RouteIndex } from './route-index.js';
 import { resolveImport, resolveRoutes, type FileRoutes, type Framework, type ListenCall, type Route } from './routes.js';
 
 /** An HTTP server entry point: a `listen()` (or `serve()`) on an application the route model knows. */
@@ -39,8 +39,8 @@ async function build(ctx: ChangeContext): Promise<ServerEntry[]> {
       const known = new Set([...index.treePaths, ...index.loaded.keys()]);
       let complete = closure.length < 80;
       for (const f of closure) {
-        for (const imp of f.imports.values()) {
-          if (imp.module.startsWith('.') && !resolveImport(f.file.path, imp.module, (p) => known.has(p))) complete = false;
+        for (const module of importsOf(f)) {
+          if (!resolveImport(f.file.path, module, (p) => known.has(p))) complete = false;
         }
       }
       out.push({ file: fr, listen, framework, closure, complete, routes: resolveRoutes(closure), index });

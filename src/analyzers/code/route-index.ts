@@ -154,7 +154,7 @@ export async function importClosure(index: RouteIndex, entry: FileRoutes, maxFil
   const known = new Set([...index.treePaths, ...index.loaded.keys()]);
   while (queue.length > 0 && seen.size < maxFiles) {
     const fr = queue.shift()!;
-    for (const imp of new Set([...fr.imports.values()].map((i) => i.module).concat(importsOf(fr)))) {
+    for (const imp of new Set(importsOf(fr))) {
       const target = resolveImport(fr.file.path, imp, (p) => known.has(p));
       if (!target || seen.has(target)) continue;
       const next = await index.load(target);
@@ -166,9 +166,12 @@ export async function importClosure(index: RouteIndex, entry: FileRoutes, maxFil
   return [...seen.values()];
 }
 
-/** Side-effect imports (`import './tracing'`) and re-exports are not in `imports`. */
-function importsOf(fr: FileRoutes): string[] {
+/**
+ * Relative modules a file imports: `import … from`, side-effect imports, re-exports,
+ * `require()` and dynamic `import()`. Read from the text, so files without routes count too.
+ */
+export function importsOf(fr: FileRoutes): string[] {
   const out: string[] = [];
-  for (const m of fr.file.text.matchAll(/(?:^|\n)\s*(?:import|export\s+[^'"]*?from)\s*['"](\.[^'"]+)['"]/g)) out.push(m[1]);
+  for (const m of fr.file.text.matchAll(/(?:\bfrom|\bimport|\brequire\s*\(|\bimport\s*\()\s*['"](\.{1,2}\/[^'"]+|\.)['"]/g)) out.push(m[1]);
   return out;
 }
