@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
-import { classify } from '../../src/files.js';
+import { classify, isTestOrGenerated } from '../../src/files.js';
 import { relationName, type SqlStatement } from '../../src/analyzers/sql/migration.js';
-import { codeReferences, prismaReferences, type ColumnRef, type Reference } from '../../src/analyzers/sql/js-references.js';
+import { codeReferences, prismaReferences, sqlFileReferences, type ColumnRef, type Reference } from '../../src/analyzers/sql/js-references.js';
 
 interface Removal extends ColumnRef {
   path: string;
@@ -45,7 +45,7 @@ export default defineRule({
     guidance: 'Database Schema Design Reference › The Expand-Contract Pattern',
     checklist: ['migration.code-compatible'],
     description:
-      'Dropping or renaming a column that application code still selects, writes or maps (a SQL string, a query-builder call, a TypeORM entity field, a Sequelize model attribute, a Prisma field) makes those queries fail with "column does not exist" the moment the migration runs, on every instance still serving traffic. Contract in two deploys: ship code that no longer uses the column, then drop it. For a rename, add the new column, write to both, backfill, switch reads, and drop the old one last. Only references that also name the table count; tests, generated code and other migrations are ignored.',
+      'Dropping or renaming a column that application code still selects, writes or maps (a SQL string or query file, a query-builder call, a TypeORM entity field, a Sequelize model attribute, a Drizzle table, a Prisma field) makes those queries fail with "column does not exist" the moment the migration runs, on every instance still serving traffic. Contract in two deploys: ship code that no longer uses the column, then drop it. For a rename, add the new column, write to both, backfill, switch reads, and drop the old one last. Only references that also name the table count; tests, generated code and other migrations are ignored.',
     examples: {
       bad: [
         {
@@ -116,7 +116,8 @@ export default defineRule({
     for (const path of paths) {
       const kinds = classify(path, ctx.config);
       const prisma = kinds.has('prisma-schema');
-      if (!kinds.has('code') && !prisma) continue;
+      const sqlFile = kinds.has('sql') && !isTestOrGenerated(path);
+      if (!kinds.has('code') && !prisma && !sqlFile) continue;
       const file = changed.get(path);
       if (file?.status === 'removed') continue;
       const text = file?.content ?? (ctx.tree ? await ctx.tree.read(path) : undefined);
@@ -124,7 +125,7 @@ export default defineRule({
       // Cheap pre-filter before any parsing: the column name (or its camelCase form) must occur.
       const lower = text.toLowerCase();
       if (!lowerColumns.some((c) => lower.includes(c) || lower.includes(c.replace(/_/g, '')))) continue;
-      const hits = prisma ? prismaReferences(path, text, refs) : codeReferences(path, text, refs);
+      const hits = prisma ? prismaReferences(path, text, refs) : sqlFile ? sqlFileReferences(path, text, refs) : codeReferences(path, text, refs);
       for (const [ref, list] of hits) found.set(ref, [...(found.get(ref) ?? []), ...list]);
     }
     for (const r of removed) {

@@ -74,6 +74,12 @@ describe('dropped-column-still-referenced', () => {
     expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'src/db/schema.ts': schema('status') })).toEqual([]);
   });
 
+  it('reads query files (sqlc, pgtyped) that are not migrations', async () => {
+    const queries = '-- name: ListOrders :many\nSELECT id, total_cents\nFROM orders;\n\n-- name: OrderState :one\nSELECT state\n  FROM orders\n WHERE id = $1;\n';
+    expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'db/queries/orders.sql': queries })).toEqual(['db/migrations/20240501_drop_state.js:2 `db/queries/orders.sql:6`']);
+    expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'db/queries/orders.sql': queries.replace('SELECT state', 'SELECT status') })).toEqual([]);
+  });
+
   it('reads Sequelize models named by define() without tableName', async () => {
     const drop = "module.exports = {\n  async up(queryInterface) {\n    await queryInterface.removeColumn('Invoices', 'legacyRef');\n  },\n  async down() { throw new Error('irreversible'); },\n};\n";
     const model = "module.exports = (sequelize, DataTypes) =>\n  sequelize.define('Invoice', {\n    legacyRef: DataTypes.STRING,\n  });\n";

@@ -222,3 +222,23 @@ export function prismaReferences(path: string, text: string, refs: ColumnRef[]):
   flush();
   return out;
 }
+
+/** Queries in .sql files that are not migrations (sqlc, pgtyped, hand-kept query files). */
+export function sqlFileReferences(path: string, text: string, refs: ColumnRef[]): Map<ColumnRef, Reference[]> {
+  const out = new Map<ColumnRef, Reference[]>();
+  let offset = 0;
+  for (const chunk of text.split(';')) {
+    const body = chunk.replace(/--[^\n]*/g, (m) => ' '.repeat(m.length));
+    if (SQL_WORDS.test(body)) {
+      for (const ref of refs) {
+        const col = word(ref.column).exec(body);
+        if (!col || !word(ref.table).test(body)) continue;
+        const at = offset + col.index + col[1].length;
+        const line = text.slice(0, at).split('\n').length;
+        out.set(ref, [...(out.get(ref) ?? []), { path, line, how: 'a SQL query' }]);
+      }
+    }
+    offset += chunk.length + 1;
+  }
+  return out;
+}
