@@ -34,8 +34,9 @@ export function missing201(route: Route, file: CodeFile): Miss | undefined {
       if (/^(status|code|sendStatus|writeHead)$/.test(name)) {
         const v = statusValue(n.arguments[0]);
         if (v === 201) has201 = true;
-        else if (v !== undefined && v !== 200) other = true;
-        else if (v === undefined) other = true; // computed status: not ours to judge
+        // Error answers say nothing about the success status; a computed one is not ours to judge.
+        else if (v !== undefined && v !== 200 && v < 400) other = true;
+        else if (v === undefined && !inCatch(n)) other = true;
       }
       if (/^(redirect|location)$/.test(name)) other = true;
       if ((name === 'json' || name === 'send') && res && rootName(n.expression.expression) === res && n.arguments.length > 0) {
@@ -63,6 +64,14 @@ export function missing201(route: Route, file: CodeFile): Miss | undefined {
   });
   if (!creates || has201 || other || sends.length === 0) return undefined;
   return sends[sends.length - 1];
+}
+
+function inCatch(n: ts.Node): boolean {
+  for (let p = n.parent; p; p = p.parent) {
+    if (ts.isCatchClause(p)) return true;
+    if (ts.isFunctionLike(p)) return false;
+  }
+  return false;
 }
 
 function isInlineCallback(n: ts.Node): boolean {

@@ -36,7 +36,7 @@ function exposed(e: ts.Node, names: Set<string>, file: CodeFile): string | undef
   walk(e, (n) => {
     if (found) return false;
     if (ts.isConditionalExpression(n)) return false; // `status < 500 ? err.message : 'Internal error'`
-    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && names.has(n.expression.text)) {
+    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(unwrapExpr(n.expression)) && names.has((unwrapExpr(n.expression) as ts.Identifier).text)) {
       if (/^(message|stack|sql|detail|query|parameters|errors|original|parent|cause)$/.test(n.name.text)) found = n.getText(file.sourceFile);
       return false;
     }
