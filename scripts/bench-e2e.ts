@@ -79,7 +79,9 @@ export async function runE2E(opts: E2EOptions): Promise<E2EResult> {
     return notMeasured(`the end-to-end run failed (${why.replace(/\|/g, '\\|').slice(0, 400)})`);
   }
   const r = JSON.parse(readFileSync(out, 'utf8')) as E2ERunOutput;
-  const peakMb = time && existsSync(timeOut) ? Number(readFileSync(timeOut, 'utf8').trim().split('\n').pop()) / 1024 : r.maxRssMb;
+  // The child's own peak before its profiling run (GNU time's figure would include the profiler).
+  const peakMb = r.maxRssMb;
+  const peakWithProfileMb = time && existsSync(timeOut) ? Number(readFileSync(timeOut, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
 
   const failed = [...r.large, ...r.typical].filter((x) => x.conclusion !== 'success' && x.conclusion !== 'failure' && x.conclusion !== 'action_required');
   if (failed.length) {
@@ -118,7 +120,7 @@ export async function runE2E(opts: E2EOptions): Promise<E2EResult> {
   ];
 
   const runRow = (label: string, x: ReviewRun) =>
-    `| ${label} | ${ms(x.toConclusionMs)} | ${ms(x.emulatorMs)} | **${ms(analysis(x))}** | ${x.requests} | ${x.annotations} / ${x.inlineComments} | ${x.conclusion} |`;
+    `| ${label} | ${ms(x.toConclusionMs)} | ${ms(x.emulatorMs)} | **${ms(analysis(x))}** | ${x.requests} | ${x.annotations} / ${x.inlineComments} | ${x.conclusion} | ${x.rssBeforeMb.toFixed(0)} MB |`;
   const endpoints = (x: ReviewRun) =>
     Object.entries(x.byEndpoint)
       .sort((a, b) => b[1] - a[1])
@@ -130,7 +132,7 @@ export async function runE2E(opts: E2EOptions): Promise<E2EResult> {
   const markdown = `## 3. and 4. End-to-end reviews through the GitHub App
 
 The real app (\`dist/src/github/app.js\`) in a real Probot, talking HTTP to the local GitHub emulator
-(\`dist/src/emulator\`, same process, its request handling timed and subtracted), receiving signed
+(\`dist/src/emulator\`, same process, its request handling timed and subtracted; its profile rows are \`src/emulator\`), receiving signed
 \`pull_request.opened\` webhooks (\`scripts/bench-e2e-run.ts\`). Each review is a new PR against the same repository
 (${'`'}acme/platform${'`'}: 40 earlier migrations and 150 handlers). The first review of each size in the process is
 cold (parsers load lazily, code not yet optimised); the figures beside the targets are medians of the ${opts.runs} warm reviews after it.
@@ -140,15 +142,16 @@ switched off, so the time is the app's own work; in production add about one sec
 - **1,000-file PR**: ${shape(r.prFiles.large)}.
 - **Typical PR**: ${r.typical[0].files} files: ${shape(r.prFiles.typical)}.
 
-| Review | Webhook → conclusion | Inside the emulator | Analysis (difference) | Requests | Annotations / inline comments | Conclusion |
-|---|---:|---:|---:|---:|---:|---|
+| Review | Webhook → conclusion | Inside the emulator | Analysis (difference) | Requests | Annotations / inline comments | Conclusion | RSS before |
+|---|---:|---:|---:|---:|---:|---|---:|
 ${runRow('1,000 files, cold', coldLarge)}
 ${warmLarge.map((x, i) => runRow(`1,000 files, warm ${i + 1}`, x)).join('\n')}
 ${runRow('20 files, cold', coldTypical)}
 ${warmTypical.map((x, i) => runRow(`20 files, warm ${i + 1}`, x)).join('\n')}
 
 **Peak memory** of the whole process (app, Probot, the emulator holding every PR's files, and the generated
-repository): **${peakMb.toFixed(0)} MB** (GNU time \`%M\`); ${r.baselineRssMb.toFixed(0)} MB before the first webhook.
+repository) over all the reviews above: **${peakMb.toFixed(0)} MB** (\`process.resourceUsage().maxRSS\`); ${r.baselineRssMb.toFixed(0)} MB before the first
+webhook, ${coldLarge.maxRssAfterMb.toFixed(0)} MB after the first 1,000-file review${peakWithProfileMb ? `, ${peakWithProfileMb.toFixed(0)} MB including the profiled extra review (GNU time \`%M\`)` : ''}.
 
 **GitHub requests for one warm 1,000-file review** (${sample.requests} in total; ${annotations} annotations):
 

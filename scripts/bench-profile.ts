@@ -35,11 +35,13 @@ export interface ProfileSummary {
   totalMs: number;
   functions: { name: string; location: string; module: string; selfMs: number; pct: number }[];
   modules: { module: string; selfMs: number; pct: number }[];
-  /** Our own functions (src/, checks/) by total time, callees included: which of our code the time is spent under. */
+  /** Our own functions (src/ and checks/, without the CLI and the engine loop) by total time, callees included. */
   ours: { name: string; location: string; module: string; totalMs: number; pct: number }[];
 }
 
-const isOurs = (module: string) => /^(src|checks)\//.test(module);
+// The CLI and the engine's dispatch loop are on every stack, and the GitHub emulator is not
+// the product; leaving them out shows which analyzer, rule or app step the time is spent under.
+const isOurs = (module: string) => /^(src|checks)\//.test(module) && module !== 'src/cli.js' && module !== 'src/engine.js' && !module.startsWith('src/emulator');
 
 /** Where a script URL comes from, coarse enough to act on. */
 export function moduleOf(url: string, functionName = ''): string {
@@ -147,7 +149,7 @@ export function profileMarkdown(s: ProfileSummary, topFunctions = 12, topModules
       .slice(0, topFunctions)
       .map((f) => `| \`${f.name.replace(/\|/g, '\\|')}\` | ${f.location ? `${f.module}: ${f.location}` : f.module} | ${f.selfMs.toFixed(0)} | ${f.pct.toFixed(1)} % |`),
     '',
-    '| Our functions by total time (callees included) | where | ms | share |',
+    '| Our analyzers, rules and app steps by total time (callees included) | where | ms | share |',
     '|---|---|---:|---:|',
     ...s.ours
       .slice(0, topOurs)
