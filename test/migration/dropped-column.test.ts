@@ -40,6 +40,7 @@ describe('dropped-column-still-referenced', () => {
       'node_modules/lib/index.js': "const q = (db) => db('orders').select('state');\n",
       'db/migrations/20240101_create.js': "exports.up = (knex) => knex.raw('CREATE TABLE orders (id int, state text)');\n",
       'src/labels.ts': "export const labels = { state: 'State' };\n",
+      'src/errors.ts': "export const msg = 'Could not update orders: the state is invalid';\n",
       'src/nav.ts': "export const go = (navigate) => navigate('orders', { state: { from: 'home' } });\n",
       'web/OrderList.tsx': "export const OrderList = () => <Link to={'orders'} state={{ state: 1 }} />;\n",
     };
@@ -72,6 +73,11 @@ describe('dropped-column-still-referenced', () => {
     const schema = (col: string) => `import { pgTable, text, bigserial } from 'drizzle-orm/pg-core';\n\nexport const orders = pgTable('orders', {\n  id: bigserial('id', { mode: 'number' }).primaryKey(),\n  state: text('${col}'),\n});\n`;
     expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'src/db/schema.ts': schema('state') })).toEqual(['db/migrations/20240501_drop_state.js:2 `src/db/schema.ts:5`']);
     expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'src/db/schema.ts': schema('status') })).toEqual([]);
+  });
+
+  it('reads SQL split over a string concatenation, at the piece that names the column', async () => {
+    const code = "export const q = (pool) =>\n  pool.query(\n    'SELECT id, ' +\n      'state ' +\n      'FROM orders WHERE id = $1',\n    [1],\n  );\n";
+    expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, { 'src/q.ts': code })).toEqual(['db/migrations/20240501_drop_state.js:2 `src/q.ts:4`']);
   });
 
   it('reads query files (sqlc, pgtyped) that are not migrations', async () => {

@@ -85,6 +85,33 @@ const COLUMN_DECORATORS = /^(Column|PrimaryColumn|PrimaryGeneratedColumn|CreateD
 /** A query-builder call in the statement: the table and column strings around it belong to a query. */
 const BUILDER_CALL = /\.(where\w*|orWhere\w*|andWhere\w*|select\w*|update\w*|insert\w*|upsert|first|pluck|returning\w*|del|delete\w*|from|into|increment|decrement|set|values|orderBy|groupBy|having|\w*[jJ]oin|column\w*|distinct\w*|onConflict|merge)\s*\(/;
 
+/** A statement, not prose: it starts with a SQL verb (after any comment or parenthesis). */
+function looksLikeSql(text: string): boolean {
+  const body = text.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/|\()*/, '');
+  return /^(select|insert|update|delete|with|merge|copy)\b/i.test(body) && SQL_WORDS.test(body);
+}
+
+type Literal = ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateExpression;
+
+function literalText(node: Literal): string {
+  return ts.isTemplateExpression(node) ? node.head.text + node.templateSpans.map((s) => ' x ' + s.literal.text).join('') : node.text;
+}
+
+function isConcatenation(node: ts.Node | undefined): boolean {
+  let n = node;
+  while (n && ts.isParenthesizedExpression(n)) n = n.parent;
+  return !!n && ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken;
+}
+
+/** The literal pieces of 'a' + b + `c`, with undefined for the non-literal parts. */
+function concatenationPieces(node: ts.Expression): (Literal | undefined)[] {
+  let n = node;
+  while (ts.isParenthesizedExpression(n)) n = n.expression;
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) return [...concatenationPieces(n.left), ...concatenationPieces(n.right)];
+  if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateExpression(n)) return [n];
+  return [undefined];
+}
+
 /** Drizzle schema: pgTable('orders', { state: text('state') }); the column is the string, not the key. */
 const DRIZZLE_TABLE = /\b(pgTable|mysqlTable|sqliteTable)\s*\(/;
 
@@ -106,12 +133,25 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
   const builders = !/\.(tsx|jsx)$/.test(path);
   const isQuery = (stmt: ts.Node) => BUILDER_CALL.test(stmt.getText(sf)) || DRIZZLE_TABLE.test(stmt.getText(sf));
   const visit = (node: ts.Node): void => {
-    // SQL written in a string that names both the table and the column.
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
-      const sql = ts.isTemplateExpression(node) ? node.head.text + node.templateSpans.map((s) => ' x ' + s.literal.text).join('') : node.text;
-      if (SQL_WORDS.test(sql) && /\s/.test(sql)) {
+    // SQL written in a string (or a concatenation of strings) that names both the table and the column.
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken && !isConcatenation(node.parent)) {
+      const pieces = concatenationPieces(node);
+      const sql = pieces.map((p) => (p ? literalText(p) : ' x ')).join('');
+      if (looksLikeSql(sql)) {
+        for (const ref of live) {
+          if (!word(ref.table).test(sql) || !word(ref.column).test(sql)) continue;
+          const at = pieces.find((p) => p && word(ref.column).test(literalText(p)));
+          add(ref, at ?? node, 'a SQL query');
+        }
+      }
+    }
+    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) && !isConcatenation(node.parent)) {
+      const sql = literalText(node);
+      if (looksLikeSql(sql)) {
         for (const ref of live) if (word(ref.column).test(sql) && word(ref.table).test(sql)) add(ref, node, 'a SQL query');
       }
+    }
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
       if (!ts.isTemplateExpression(node) && builders) {
         // A query-builder argument ('state', 'orders.state', ['id', 'state']) in a statement that names the table.
         for (const ref of live) {
