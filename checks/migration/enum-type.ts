@@ -1,4 +1,50 @@
 import { defineRule } from '../../src/rule.js';
+import type { Migration } from '../../src/analyzers/sql/migration.js';
+
+interface Uses {
+  /** Statement indexes that mention each string literal, ascending. */
+  byLiteral: Map<string, number[]>;
+  /** Indexes of COMMIT / ROLLBACK statements, ascending. */
+  ends: number[];
+}
+const usesCache = new WeakMap<Migration, Uses>();
+
+/**
+ * Which statements mention which string literals, computed once per migration (one pass
+ * over the text), so checking many ADD VALUEs stays linear.
+ */
+function usesOf(m: Migration): Uses {
+  let u = usesCache.get(m);
+  if (u) return u;
+  u = { byLiteral: new Map(), ends: [] };
+  for (const s of m.statements) {
+    if (s.kind === 'TransactionStmt') {
+      if (s.ast.kind === 'TRANS_STMT_COMMIT' || s.ast.kind === 'TRANS_STMT_ROLLBACK') u.ends.push(s.index);
+      continue;
+    }
+    if (!s.text.includes("'")) continue;
+    for (const match of s.text.matchAll(/'(?:[^']|'')*'/g)) {
+      const list = u.byLiteral.get(match[0]);
+      if (!list) u.byLiteral.set(match[0], [s.index]);
+      else if (list[list.length - 1] !== s.index) list.push(s.index);
+    }
+  }
+  usesCache.set(m, u);
+  return u;
+}
+
+/** First value in an ascending list greater than `after`. */
+function firstAfter(list: number[] | undefined, after: number): number | undefined {
+  if (!list) return undefined;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return list[lo];
+}
 import { GUIDE, names, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 export default forwardOnly(defineRule({
@@ -59,11 +105,13 @@ export default forwardOnly(defineRule({
         return;
       }
       const literal = `'${String(a.newVal).replace(/'/g, "''")}'`;
-      const user = m.statements.slice(stmt.index + 1).find((s) => s.text.includes(literal) && s.kind !== 'TransactionStmt');
-      const committed = m.statements.slice(stmt.index + 1, user ? user.index : stmt.index + 1).some(
-        (s) => s.kind === 'TransactionStmt' && (s.ast.kind === 'TRANS_STMT_COMMIT' || s.ast.kind === 'TRANS_STMT_ROLLBACK'),
-      );
-      if (!user || committed || m.runnerTransaction === false && !ctx.state.explicitTransaction) return;
+      const uses = usesOf(m);
+      const useIndex = firstAfter(uses.byLiteral.get(literal), stmt.index);
+      if (useIndex === undefined) return;
+      const end = firstAfter(uses.ends, stmt.index);
+      if (end !== undefined && end < useIndex) return; // committed before the value is used
+      const user = m.statements[useIndex];
+      if (!user) return;
       ctx.report({
         startLine: stmt.startLine,
         endLine: stmt.endLine,

@@ -66,6 +66,20 @@ export function typeText(t: TypeInfo): string {
   return `${DISPLAY[t.name] ?? t.name}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
 }
 
+const leadingCache = new WeakMap<TableInfo['indexes'], { length: number; keys: Set<string> }>();
+
+/** Every leading column set of the table's indexes, as sorted keys; cached per index list. */
+function leadingKeys(t: TableInfo): Set<string> {
+  const cached = leadingCache.get(t.indexes);
+  if (cached && cached.length === t.indexes.length) return cached.keys;
+  const keys = new Set<string>();
+  for (const i of t.indexes) {
+    for (let n = 1; n <= i.columns.length; n++) keys.add(i.columns.slice(0, n).sort().join('\u0000'));
+  }
+  leadingCache.set(t.indexes, { length: t.indexes.length, keys });
+  return keys;
+}
+
 function emptyTable(known: boolean): TableInfo {
   return { columns: new Map(), indexes: [], notNullChecks: new Set(), pendingNotNullChecks: new Map(), hasPrimaryKey: false, known };
 }
@@ -182,8 +196,7 @@ export class SchemaModel {
   hasLeadingIndex(table: string, columns: string[]): boolean {
     const t = this.table(table);
     if (!t) return false;
-    const want = new Set(columns.map((c) => c.toLowerCase()));
-    return t.indexes.some((i) => i.columns.length >= want.size && i.columns.slice(0, want.size).every((c) => want.has(c)));
+    return leadingKeys(t).has(columns.map((c) => c.toLowerCase()).sort().join('\u0000'));
   }
 
   /** The table's entry, created as partial (not known) when only its changes are visible. */
@@ -308,7 +321,7 @@ export class SchemaModel {
           if (t && c && newName) {
             t.columns.delete(old);
             t.columns.set(newName, c);
-            for (const i of t.indexes) i.columns = i.columns.map((x) => (x === old ? newName : x));
+            t.indexes = t.indexes.map((i) => ({ ...i, columns: i.columns.map((x) => (x === old ? newName : x)) }));
             if (t.notNullChecks.delete(old)) t.notNullChecks.add(newName);
           }
         }
