@@ -19,6 +19,9 @@ type State = 'waiting' | 'active' | 'delayed' | 'done' | 'dead' | 'superseded' |
 
 interface JobRecord {
   id: string;
+  /** The job key's id (jobIdFor); `id` adds -g<n> when the key is enqueued again after being superseded. */
+  keyId: string;
+  generation: number;
   job: ReviewJob;
   lane: string;
   state: State;
@@ -43,9 +46,11 @@ const MAX_REMEMBERED = 50_000;
 export class InProcessQueue implements ReviewQueue {
   readonly mode = 'memory' as const;
   private readonly opts: QueueOptions;
+  /** By job key id: the latest job of each key. */
   private readonly records = new Map<string, JobRecord>();
   private readonly deliveries = new Map<string, { jobId: string; expiresAt: number }>();
-  private readonly lanes = new Map<string, string>();
+  /** By PR lane: the newest job of the PR. */
+  private readonly lanes = new Map<string, JobRecord>();
   private readonly waiting: JobRecord[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly pendingHooks = new Set<Promise<void>>();
@@ -70,21 +75,28 @@ export class InProcessQueue implements ReviewQueue {
     const seen = this.deliveries.get(job.deliveryId);
     if (seen) return this.report(job, { status: 'duplicate-delivery', jobId: seen.jobId, superseded: [] });
 
-    const id = jobIdFor(job);
-    this.deliveries.set(job.deliveryId, { jobId: id, expiresAt: now + this.opts.dedupeTtlMs });
-    if (this.records.has(id)) return this.report(job, { status: 'duplicate', jobId: id, superseded: [] });
-
+    const keyId = jobIdFor(job);
     const lane = prLane(job);
+    const previous = this.lanes.get(lane);
+    const existing = this.records.get(keyId);
+    if (existing && (previous === undefined || previous === existing)) {
+      this.deliveries.set(job.deliveryId, { jobId: existing.id, expiresAt: now + this.opts.dedupeTtlMs });
+      return this.report(job, { status: 'duplicate', jobId: existing.id, superseded: [] });
+    }
+    // The key's job is no longer the PR's newest: the head has returned to this commit (a force-push back), so it is
+    // reviewed again, under a new generation id. (Same rule as the Redis enqueue script.)
+    const generation = existing ? existing.generation + 1 : 0;
+    const id = generation ? `${keyId}-g${generation}` : keyId;
+    this.deliveries.set(job.deliveryId, { jobId: id, expiresAt: now + this.opts.dedupeTtlMs });
+
     const superseded: string[] = [];
-    const previousId = this.lanes.get(lane);
-    const previous = previousId === undefined ? undefined : this.records.get(previousId);
     if (previous && !FINISHED.has(previous.state)) {
       superseded.push(previous.id);
       this.supersede(previous, id);
     }
-    this.lanes.set(lane, id);
-    const record: JobRecord = { id, job, lane, state: 'waiting', attempts: 0, receivedAt: job.receivedAt ?? now };
-    this.records.set(id, record);
+    const record: JobRecord = { id, keyId, generation, job, lane, state: 'waiting', attempts: 0, receivedAt: job.receivedAt ?? now };
+    this.lanes.set(lane, record);
+    this.records.set(keyId, record);
     this.waiting.push(record);
     const result = this.report(job, { status: 'enqueued', jobId: id, superseded });
     this.pump();
@@ -269,11 +281,11 @@ export class InProcessQueue implements ReviewQueue {
       if (d.expiresAt > now && this.deliveries.size <= MAX_REMEMBERED) break;
       this.deliveries.delete(id);
     }
-    for (const [id, r] of this.records) {
+    for (const [keyId, r] of this.records) {
       if (!FINISHED.has(r.state)) continue;
       if ((r.expiresAt ?? 0) > now && this.records.size <= MAX_REMEMBERED) continue;
-      this.records.delete(id);
-      if (this.lanes.get(r.lane) === id) this.lanes.delete(r.lane);
+      this.records.delete(keyId);
+      if (this.lanes.get(r.lane) === r) this.lanes.delete(r.lane);
     }
   }
 }

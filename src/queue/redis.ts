@@ -48,25 +48,40 @@ export function redisKeys(queueName: string) {
   const base = `br:${queueName}`;
   return {
     delivery: (id: string) => `${base}:delivery:${id}`,
-    known: (jobId: string) => `${base}:known:${jobId}`,
+    key: (keyId: string) => `${base}:key:${keyId}`,
+    generation: (keyId: string) => `${base}:key:${keyId}:gen`,
     lane: (lane: string) => `${base}:lane:${lane}`,
     supersedeChannel: `${base}:supersede`,
   };
 }
 
 /**
- * Atomically: a repeated delivery id returns the job it made; a known job key is a duplicate;
- * otherwise the job becomes the newest of its PR lane and the previous newest is returned to be superseded.
- * KEYS: delivery, known, lane. ARGV: jobId, ttlSeconds.
+ * Atomically, for one enqueue:
+ * - a delivery id seen before returns the job it made (duplicate-delivery);
+ * - a job key seen before returns its job (duplicate), unless that job was superseded (the PR lane has moved on to
+ *   another job): then the PR's head has returned to this commit, and the key gets a new generation id;
+ * - otherwise the job becomes the newest of its PR lane, and the previous newest is returned to be superseded.
+ * KEYS: delivery, key (holds the key's current job id), key generation counter, lane. ARGV: key id, ttl seconds.
+ * Returns {status, jobId, previous lane job id or ''}.
  */
 const ENQUEUE_SCRIPT = `
 local seen = redis.call('GET', KEYS[1])
-if seen then return {'duplicate-delivery', seen} end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return {'duplicate', ''} end
-local previous = redis.call('GET', KEYS[3])
-redis.call('SET', KEYS[3], ARGV[1], 'EX', ARGV[2])
-return {'enqueued', previous or ''}
+if seen then return {'duplicate-delivery', seen, ''} end
+local current = redis.call('GET', KEYS[2])
+local latest = redis.call('GET', KEYS[4])
+if current and (not latest or latest == current) then
+  redis.call('SET', KEYS[1], current, 'EX', ARGV[2])
+  return {'duplicate', current, ''}
+end
+local id = ARGV[1]
+if current then
+  id = ARGV[1] .. '-g' .. redis.call('INCR', KEYS[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[2])
+end
+redis.call('SET', KEYS[1], id, 'EX', ARGV[2])
+redis.call('SET', KEYS[2], id, 'EX', ARGV[2])
+redis.call('SET', KEYS[4], id, 'EX', ARGV[2])
+return {'enqueued', id, latest or ''}
 `;
 
 function options(o: Partial<QueueOptions>): QueueOptions {
@@ -120,22 +135,26 @@ export class RedisReviewQueue implements ReviewQueue {
     assertValidJob(job);
     await this.connected();
     const data: ReviewJob = { ...job, receivedAt: job.receivedAt ?? Date.now() };
-    const jobId = jobIdFor(data);
+    const keyId = jobIdFor(data);
     const ttl = String(Math.ceil(this.opts.dedupeTtlMs / 1000));
-    const [status, other] = (await this.client.eval(
+    const [status, jobId, previous] = (await this.client.eval(
       ENQUEUE_SCRIPT,
-      3,
+      4,
       this.keys.delivery(data.deliveryId),
-      this.keys.known(jobId),
+      this.keys.key(keyId),
+      this.keys.generation(keyId),
       this.keys.lane(prLane(data)),
-      jobId,
+      keyId,
       ttl,
-    )) as [EnqueueResult['status'], string];
+    )) as [EnqueueResult['status'], string, string];
 
+    // A repeated delivery of another key (the config changed in between) is answered with the job it made.
+    if (status === 'duplicate-delivery' && jobId !== keyId && !jobId.startsWith(`${keyId}-g`)) {
+      return this.report(data, { status, jobId, superseded: [] });
+    }
     // Adding is idempotent on the job id, so a repeated delivery or key re-adds safely: if an earlier enqueue died
     // between the script and the add (Redis gone, process killed), the retry creates the job; an existing job
     // (waiting, running, finished or failed) is left as it is.
-    if (status === 'duplicate-delivery' && other !== jobId) return this.report(data, { status, jobId: other, superseded: [] });
     await this.queue.add('review', data, {
       jobId,
       attempts: this.opts.retry.maxAttempts,
@@ -143,11 +162,11 @@ export class RedisReviewQueue implements ReviewQueue {
       removeOnComplete: { age: Math.ceil(this.opts.dedupeTtlMs / 1000) },
       removeOnFail: { age: SEVEN_DAYS_S },
     });
-    if (status === 'duplicate' || status === 'duplicate-delivery') return this.report(data, { status, jobId, superseded: [] });
-    const superseded = other && other !== jobId ? [other] : [];
+    if (status !== 'enqueued') return this.report(data, { status, jobId, superseded: [] });
+    const superseded = previous && previous !== jobId ? [previous] : [];
     if (superseded.length) {
       // Running workers abort it now; a worker that picks up a queued one sees the lane moved on and skips it.
-      await this.client.publish(this.keys.supersedeChannel, JSON.stringify({ jobId: other, byJobId: jobId }));
+      await this.client.publish(this.keys.supersedeChannel, JSON.stringify({ jobId: previous, byJobId: jobId }));
     }
     return this.report(data, { status, jobId, superseded });
   }

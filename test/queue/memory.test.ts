@@ -102,12 +102,17 @@ describe('in-process queue: job identity', () => {
       makeJob({ rerunId: 'rerun-1' }),
     ];
     const results = [];
-    for (const v of variants) results.push(await q.enqueue(v));
+    for (const v of variants) {
+      results.push(await q.enqueue(v));
+      if (v === base) {
+        // Owner/repo case does not matter on GitHub, so it does not make a new job.
+        expect((await q.enqueue(makeJob({ owner: 'ACME', repo: 'Shop' }))).status).toBe('duplicate');
+      }
+    }
     await q.idle();
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('enqueued'));
     expect(new Set(results.map((r) => r.jobId)).size).toBe(variants.length);
     expect(runs).toHaveLength(5);
-    // Owner/repo case does not matter on GitHub, so it does not make a new job.
-    expect((await q.enqueue(makeJob({ owner: 'ACME', repo: 'Shop' }))).status).toBe('duplicate');
   });
 
   it('forgets keys and delivery ids after the dedupe window', async () => {
@@ -221,6 +226,33 @@ describe('in-process queue: a newer head SHA supersedes', () => {
     expect(oldTries).toBe(1);
     expect(superseded).toEqual(['a'.repeat(40)]);
     expect(await q.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, deadLettered: 0 });
+  });
+
+  it('reviews a commit again when the PR head returns to it after it was superseded (force-push back)', async () => {
+    const ran: string[] = [];
+    const gate = deferred();
+    const q = track(
+      new InProcessQueue(
+        async (job, signal) => {
+          ran.push(job.headSha[0]!);
+          if (job.headSha.startsWith('b')) await Promise.race([gate.promise, untilAborted(signal)]);
+        },
+        { concurrency: 1 },
+      ),
+    );
+    const a = await q.enqueue(makeJob({ headSha: 'a'.repeat(40) }));
+    await q.idle();
+    const b = await q.enqueue(makeJob({ headSha: 'b'.repeat(40) }));
+    await vi.waitFor(() => expect(ran).toEqual(['a', 'b']));
+    // A is finished, so it is not in `superseded`; B is running when the head goes back to A.
+    const again = await q.enqueue(makeJob({ headSha: 'a'.repeat(40) }));
+    expect(again.status).toBe('enqueued');
+    expect(again.jobId).toBe(`${a.jobId}-g1`);
+    expect(again.superseded).toEqual([b.jobId]);
+    await q.idle();
+    expect(ran).toEqual(['a', 'b', 'a']);
+    // While A-g1 is the lane's newest job, A is a plain duplicate again.
+    expect(await q.enqueue(makeJob({ headSha: 'a'.repeat(40) }))).toMatchObject({ status: 'duplicate', jobId: again.jobId });
   });
 
   it('does not supersede across pull requests or repositories', async () => {

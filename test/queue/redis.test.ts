@@ -133,6 +133,21 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
     ]);
   });
 
+  it('reviews a commit again when the PR head returns to it after a newer one (force-push back)', async () => {
+    const { queue, worker } = setup();
+    const runs: string[] = [];
+    await worker(async (j, _s, info) => void runs.push(`${j.headSha[0]}:${info.jobId}`));
+    const a = await queue.enqueue(makeJob({ headSha: 'a'.repeat(40) }));
+    await waitFor(() => runs.length === 1, 10_000, 'A');
+    const b = await queue.enqueue(makeJob({ headSha: 'b'.repeat(40) }));
+    await waitFor(() => runs.length === 2, 10_000, 'B');
+    const again = await queue.enqueue(makeJob({ headSha: 'a'.repeat(40) }));
+    expect(again).toEqual({ status: 'enqueued', jobId: `${a.jobId}-g1`, superseded: [b.jobId] });
+    await waitFor(() => runs.length === 3, 10_000, 'A again');
+    expect(runs).toEqual([`a:${a.jobId}`, `b:${b.jobId}`, `a:${a.jobId}-g1`]);
+    expect(await queue.enqueue(makeJob({ headSha: 'a'.repeat(40) }))).toMatchObject({ status: 'duplicate', jobId: again.jobId });
+  });
+
   it('retries with backoff, then dead-letters after maxAttempts and calls onDeadLetter once', async () => {
     const dead: Array<{ message: string; attempt: number }> = [];
     const { queue, worker } = setup({ hooks: { onDeadLetter: (_j, e, info) => void dead.push({ message: e.message, attempt: info.attempt }) } });
