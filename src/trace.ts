@@ -86,7 +86,7 @@ function migrationStatements(path: string, text: string, config: Config): { stat
 }
 
 /** Earlier migrations of the same folder, by name: what the target's schema was built from. */
-function earlierMigrations(abs: string, cwd: string, config: Config): string[] {
+export function earlierMigrations(abs: string, cwd: string, config: Config): string[] {
   const dir = dirname(abs);
   const name = basename(abs);
   const isMigration = (file: string) => {

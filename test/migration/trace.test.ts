@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
 import { defaultConfig } from '../../src/config/load.js';
-import { trace, type TraceResult } from '../../src/trace.js';
+import { earlierMigrations, trace, type TraceResult } from '../../src/trace.js';
 
 // Runs real migrations in PGlite (in-process Postgres). Slow: PGlite starts in seconds.
 
@@ -87,6 +87,27 @@ describe('backend-review trace', () => {
     expect(out).toMatch(/line 2: INSERT INTO orders[^\n]*\n\s+ROW EXCLUSIVE on orders \(table\)/);
     expect(err).toContain('starting PGlite');
   }, 120_000);
+
+  it('finds the earlier migrations of Prisma and golang-migrate folders', () => {
+    for (const [file, text] of [
+      ['prisma/migrations/20240101000000_init/migration.sql', 'CREATE TABLE "User" (id int);'],
+      ['prisma/migrations/20240201000000_email/migration.sql', 'ALTER TABLE "User" ADD COLUMN email text;'],
+      ['prisma/migrations/20240301000000_idx/migration.sql', 'CREATE INDEX ON "User" (email);'],
+      ['prisma/migrations/migration_lock.toml', 'provider = "postgresql"'],
+      ['gm/000001_a.up.sql', 'CREATE TABLE a (id int);'],
+      ['gm/000001_a.down.sql', 'DROP TABLE a;'],
+      ['gm/000002_b.up.sql', 'ALTER TABLE a ADD COLUMN b int;'],
+    ]) {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    const rel = (paths: string[]) => paths.map((p) => p.slice(dir.length + 1));
+    expect(rel(earlierMigrations(join(dir, 'prisma/migrations/20240301000000_idx/migration.sql'), dir, defaultConfig()))).toEqual([
+      'prisma/migrations/20240101000000_init/migration.sql',
+      'prisma/migrations/20240201000000_email/migration.sql',
+    ]);
+    expect(rel(earlierMigrations(join(dir, 'gm/000002_b.up.sql'), dir, defaultConfig()))).toEqual(['gm/000001_a.up.sql']);
+  });
 
   it('refuses a missing file with a usage error', async () => {
     let err = '';
