@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/rule.js';
-import { describeLock } from '../../src/analyzers/sql/locks.js';
+import { describeLock, lockName, lockOf } from '../../src/analyzers/sql/locks.js';
 import { GUIDE, alterCmds, isExisting, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 export default forwardOnly(defineRule({
@@ -55,7 +55,7 @@ export default forwardOnly(defineRule({
           endLine: stmt.endLine,
           message:
             `Adding this foreign key checks every row of \`${table}\` and ${describeLock('addForeignKey', table)} and on \`${ref}\` for the whole scan. ` +
-            `Add it with \`NOT VALID\` (only new rows are checked, so it is instant), then run \`${validate}\`${where}: validation takes a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue.`,
+            `Add it with \`NOT VALID\` (only new rows are checked, so it is instant), then run \`${validate}\`${where}: validation takes a ${lockName(lockOf('validateConstraint').mode)} lock that lets reads and writes continue.`,
           fix: notValidFix(ctx.migration, stmt, ctx.state, c.conname),
         });
       }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_RULES } from '../../checks/migration/index.js';
+import { LOCKS, lockName } from '../../src/analyzers/sql/locks.js';
 import { applyFix } from '../../src/examples.js';
 import { review } from '../../src/engine.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -12,7 +13,7 @@ import { CORPUS, reviewCorpus } from './corpus-helpers.js';
 // finding below was reviewed by hand; files that follow the safe patterns (same-migration
 // tables, NOT VALID + VALIDATE, batched backfills, CONCURRENTLY outside a transaction,
 // binary-compatible type changes) must stay quiet. A change here is a behaviour change.
-const SQL_RULES = new Set([
+const SQL_RULES = new Set<string>([
   ...MIGRATION_RULES.map((r) => r.meta.id).filter((id) => id !== 'migration/missing-down-migration' && id !== 'migration/dropped-column-still-referenced'),
 ]);
 
@@ -81,6 +82,13 @@ describe('SQL migration corpus', () => {
     expect(findings.filter((f) => f.ruleId.startsWith('backend-review/'))).toEqual([]);
     const got = findings.filter((f) => SQL_RULES.has(f.ruleId)).map((f) => `${f.ruleId}:${f.path}:${f.startLine}`);
     expect(got).toEqual(EXPECTED);
+  });
+
+  it('every lock a message names is a mode from the lock table', async () => {
+    const known = new Set(Object.values(LOCKS).map(lockName));
+    const named = (await reviewCorpus()).flatMap((f) => [...f.message.matchAll(/\b(?:takes|holds) an? ([A-Z][A-Z ]+[A-Z]) lock/g)].map((m) => m[1]));
+    expect(named.length).toBeGreaterThan(20);
+    for (const n of named) expect(known, n).toContain(n);
   });
 
   it('every suggested fix applies cleanly and resolves its finding', async () => {
