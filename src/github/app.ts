@@ -94,6 +94,8 @@ export function createApp(options: AppOptions = {}) {
           return;
         }
         if ('error' in loaded) {
+          // Once the config is fixed, a redelivery or reopen of this head may review it.
+          lanes.release(key);
           const check = await CheckRun.start(octokit, repo, headSha, publisher.writes);
           await check.conclude(
             'failure',

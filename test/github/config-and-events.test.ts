@@ -25,6 +25,16 @@ describe('configuration', () => {
     expect(h.emu.comments).toHaveLength(0);
   });
 
+  it('a GitHub failure while reading the config is not reported as an invalid config', async () => {
+    const { pull } = world(h.emu);
+    h.emu.failNext('GET /repos/{owner}/{repo}/contents/{path}', { status: 500, message: 'Server Error' });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const [run] = h.emu.checkRunsFor(pull);
+    expect(run.conclusion).toBe('neutral');
+    expect(run.output.title).toBe('Backend Review could not finish');
+    expect(run.output.summary).toContain('GitHub answered 500');
+  });
+
   it('YAML that does not parse is reported the same way', async () => {
     const { pull } = world(h.emu, { config: 'rules: [unclosed\n' });
     await h.receive('pull_request', pullRequestEvent('opened', pull));
