@@ -31,7 +31,7 @@ function instanceHasTimeout(init: ts.Expression | undefined, keys: string[]): bo
 function outbound(call: ts.CallExpression, file: CodeFile): Outbound | undefined {
   const c = callee(call);
   if (!c) return undefined;
-  if (!c.receiver) {
+  if (!c.receiverNode) {
     if (c.name === 'fetch' && !importOf(file, 'fetch')) {
       return { client: 'fetch', options: call.arguments[1], keys: ['signal', 'dispatcher'], append: call.arguments.length === 1 ? ', { signal: AbortSignal.timeout(10_000) }' : undefined };
     }
@@ -46,9 +46,10 @@ function outbound(call: ts.CallExpression, file: CodeFile): Outbound | undefined
     if (imp.module === 'undici' && (imp.name === 'request' || imp.name === 'fetch' || imp.name === 'stream')) return { client: `undici.${imp.name}`, options: call.arguments[1], keys: ['signal', 'headersTimeout', 'bodyTimeout', 'dispatcher'] };
     return undefined;
   }
-  const root = c.receiver.split('.')[0];
+  if (!ts.isIdentifier(c.receiverNode)) return undefined;
+  const root = c.receiverNode.text;
   const imp = importOf(file, root);
-  if (imp && c.receiver === root && (imp.name === 'default' || imp.name === '*')) {
+  if (imp && (imp.name === 'default' || imp.name === '*')) {
     if (imp.module === 'axios' && c.name in AXIOS_CONFIG_AT && AXIOS_CONFIG_AT[c.name] >= 0) {
       const at = AXIOS_CONFIG_AT[c.name];
       return { client: `axios.${c.name}`, options: call.arguments[at], keys: ['timeout', 'signal'], append: call.arguments.length === at && at > 0 ? ', { timeout: 10_000 }' : undefined };
@@ -61,7 +62,7 @@ function outbound(call: ts.CallExpression, file: CodeFile): Outbound | undefined
     return undefined;
   }
   // Instances: const api = axios.create({ baseURL }); api.get(...)
-  if (!c.receiver.includes('.') && c.name in AXIOS_CONFIG_AT && AXIOS_CONFIG_AT[c.name] >= 0) {
+  if (c.name in AXIOS_CONFIG_AT && AXIOS_CONFIG_AT[c.name] >= 0) {
     const init = constInit(file, root);
     const base = init && ts.isCallExpression(unwrap(init)) ? callee(unwrap(init) as ts.CallExpression) : undefined;
     if (!base || base.name !== 'create' || !base.receiver || importOf(file, base.receiver)?.module !== 'axios') return undefined;

@@ -12,7 +12,7 @@ const SHELL_OPTION = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync'])
 function childProcessFunction(call: ts.CallExpression, file: CodeFile): string | undefined {
   const c = callee(call);
   if (!c) return undefined;
-  if (!c.receiver) {
+  if (!c.receiverNode) {
     const imp = importOf(file, c.name);
     if (imp && CHILD_PROCESS.test(imp.module) && imp.name !== '*' && imp.name !== 'default') return imp.name;
     // const run = promisify(exec) / util.promisify(cp.exec)
@@ -30,9 +30,10 @@ function childProcessFunction(call: ts.CallExpression, file: CodeFile): string |
     }
     return undefined;
   }
-  const root = c.receiver.split('.')[0];
+  if (!ts.isIdentifier(c.receiverNode)) return undefined;
+  const root = c.receiverNode.text;
   const imp = importOf(file, root);
-  if (imp && CHILD_PROCESS.test(imp.module) && (imp.name === '*' || imp.name === 'default') && c.receiver === root) return c.name;
+  if (imp && CHILD_PROCESS.test(imp.module) && (imp.name === '*' || imp.name === 'default') ) return c.name;
   return undefined;
 }
 

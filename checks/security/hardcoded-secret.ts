@@ -1,5 +1,8 @@
 import { defineRule } from '../../src/rule.js';
-import { findTokenFormat, looksLikeSecretValue, mask, SECRET_NAME } from '../../src/analyzers/secrets.js';
+import { findTokenFormat, looksLikeSecretValue, mask, SECRET_NAME, TOKEN_FORMATS } from '../../src/analyzers/secrets.js';
+
+// Cheap line filter: only lines mentioning a secret-like word can hold a secret assignment.
+const SECRETISH = /pass|pwd|secret|token|key|credential|dsn/i;
 
 // `name = "value"`, `name: 'value'`, `"name": "value"`, `NAME=value` (env), `name: value` (YAML).
 const ASSIGNMENT = /(?:^|[\s{,;(])["']?([A-Za-z_][\w.-]*)["']?\s*(?:=|:(?!:))\s*(?:(["'`])((?:(?!\2)[^\\\n]|\\.)*)\2|([^\s"'`#,;{}()[\]]+))/g;
@@ -61,10 +64,12 @@ export default defineRule({
       const { lines } = ctx.file;
       // In code an unquoted right-hand side is an expression (`token = req.headers.authorization`), not a literal.
       const code = ctx.file.kinds.has('code') || ctx.file.kinds.has('js-migration');
+      // One scan of the whole file per token format decides whether lines need the per-line search.
+      const anyToken = TOKEN_FORMATS.some((f) => f.pattern.test(ctx.file.text));
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
         if (line.length > 2000) continue; // minified or data lines: token formats only below
-        const token = findTokenFormat(line);
+        const token = anyToken ? findTokenFormat(line) : undefined;
         if (token) {
           if (ignoredToken(token)) continue;
           const shown = token.name.startsWith('database') ? token.match.replace(/:\/\/([^:/]+):[^@]+@/, '://$1:****@') : mask(token.match);
@@ -74,6 +79,7 @@ export default defineRule({
           });
           continue;
         }
+        if (!SECRETISH.test(line)) continue;
         for (const m of line.matchAll(ASSIGNMENT)) {
           const name = m[1];
           if (code && m[3] === undefined) continue;

@@ -7,9 +7,10 @@ import { callee, enclosingFunction, functionName, importOf, prop, stringValue, u
 function jwtFunction(call: ts.CallExpression, file: CodeFile): string | undefined {
   const c = callee(call);
   if (!c) return undefined;
-  const imp = c.receiver ? importOf(file, c.receiver) : importOf(file, c.name);
+  if (c.receiverNode && !ts.isIdentifier(c.receiverNode)) return undefined;
+  const imp = c.receiverNode ? importOf(file, (c.receiverNode as ts.Identifier).text) : importOf(file, c.name);
   if (!imp || imp.module !== 'jsonwebtoken') return undefined;
-  if (c.receiver) return imp.name === 'default' || imp.name === '*' ? c.name : undefined;
+  if (c.receiverNode) return imp.name === 'default' || imp.name === '*' ? c.name : undefined;
   return imp.name;
 }
 

@@ -155,9 +155,9 @@ export default defineRule({
     visit(node, ctx) {
       const call = node as ts.CallExpression;
       const c = callee(call);
-      if (!c || !c.receiver || call.arguments.length === 0) return;
+      if (!c || call.arguments.length === 0) return;
       const raw = RAW_SINKS.has(c.name);
-      if (!raw && !GENERIC_SINKS.has(c.name)) return;
+      if ((!raw && !GENERIC_SINKS.has(c.name)) || !c.receiverNode) return;
       if (c.name === 'unsafe' && !/sql|postgres|db/i.test(lastSegment(c.receiver) ?? '')) return;
       const arg = call.arguments[0];
       if (ts.isTaggedTemplateExpression(unwrap(arg))) return;

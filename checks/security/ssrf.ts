@@ -12,7 +12,7 @@ export function outboundUrl(call: ts.CallExpression, file: CodeFile): { client: 
   const c = callee(call);
   if (!c) return undefined;
   const first = call.arguments[0];
-  if (!c.receiver) {
+  if (!c.receiverNode) {
     if (c.name === 'fetch') return { client: 'fetch', url: first };
     const imp = importOf(file, c.name);
     if (!imp) return undefined;
@@ -23,9 +23,10 @@ export function outboundUrl(call: ts.CallExpression, file: CodeFile): { client: 
     if (imp.module === 'undici' && ['request', 'fetch', 'stream'].includes(imp.name)) return { client: 'undici', url: first };
     return undefined;
   }
-  const root = c.receiver.split('.')[0];
+  if (!ts.isIdentifier(c.receiverNode)) return undefined;
+  const root = c.receiverNode.text;
   const imp = importOf(file, root);
-  if (!imp || c.receiver !== root || !HTTP_METHODS.has(c.name)) return undefined;
+  if (!imp || !HTTP_METHODS.has(c.name)) return undefined;
   if (['axios', 'got', 'ky', 'undici', 'superagent'].includes(imp.module)) {
     const url = first && ts.isObjectLiteralExpression(unwrap(first)) ? prop(first, 'url') : first;
     return { client: `${imp.module}.${c.name}`, url };

@@ -87,6 +87,7 @@ export default defineRule({
         });
         return;
       }
+      if (c.name !== 'hash' && c.name !== 'hashSync' && c.name !== 'genSalt' && c.name !== 'genSaltSync') return;
       const lib = c.receiver ? importOf(ctx.file, c.receiver) : importOf(ctx.file, c.name);
       if (!lib || !BCRYPT.test(lib.module)) return;
       const index = c.name === 'hash' || c.name === 'hashSync' ? 1 : c.name === 'genSalt' || c.name === 'genSaltSync' ? 0 : -1;

@@ -15,12 +15,21 @@ export function nameOf(name: ts.PropertyName | ts.BindingName | ts.MemberName | 
   return undefined;
 }
 
-/** Strips parentheses, `as`, `!`, `satisfies` and `await`. */
+/** Strips parentheses, `as`, `!`, `satisfies`, type assertions and `await`. */
 export function unwrap(e: ts.Expression): ts.Expression {
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e) || ts.isAwaitExpression(e)) {
-      e = e.expression;
-    } else return e;
+    switch (e.kind) {
+      case ts.SyntaxKind.ParenthesizedExpression:
+      case ts.SyntaxKind.AsExpression:
+      case ts.SyntaxKind.NonNullExpression:
+      case ts.SyntaxKind.TypeAssertionExpression:
+      case ts.SyntaxKind.SatisfiesExpression:
+      case ts.SyntaxKind.AwaitExpression:
+        e = (e as ts.ParenthesizedExpression).expression;
+        break;
+      default:
+        return e;
+    }
   }
 }
 
@@ -40,14 +49,37 @@ export function chainText(e: ts.Expression): string | undefined {
   return undefined;
 }
 
-/** The called function's own name and the receiver chain: `pool.query` → { name: 'query', receiver: 'pool' }. */
-export function callee(call: ts.CallExpression | ts.NewExpression): { name: string; receiver?: string; receiverNode?: ts.Expression } | undefined {
-  const e = unwrap(call.expression);
-  if (ts.isIdentifier(e)) return { name: e.text };
-  if (ts.isPropertyAccessExpression(e)) return { name: e.name.text, receiver: chainText(e.expression), receiverNode: e.expression };
-  if (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression)) {
-    return { name: e.argumentExpression.text, receiver: chainText(e.expression), receiverNode: e.expression };
+type Callee = { name: string; receiver?: string; receiverNode?: ts.Expression } | undefined;
+const calleeCache = new WeakMap<ts.Node, Callee>();
+
+/** The called function's own name and the receiver chain: `pool.query` → { name: 'query', receiver: 'pool' }. Memoised per node: many rules ask about the same call. */
+export function callee(call: ts.CallExpression | ts.NewExpression): Callee {
+  if (calleeCache.has(call)) return calleeCache.get(call);
+  const c = computeCallee(call);
+  calleeCache.set(call, c);
+  return c;
+}
+
+class CalleeInfo {
+  private chain?: string | null;
+  constructor(
+    readonly name: string,
+    readonly receiverNode?: ts.Expression,
+  ) {}
+
+  /** The receiver as a dotted chain (`this.pool`), computed on first use. */
+  get receiver(): string | undefined {
+    if (!this.receiverNode) return undefined;
+    if (this.chain === undefined) this.chain = chainText(this.receiverNode) ?? null;
+    return this.chain ?? undefined;
   }
+}
+
+function computeCallee(call: ts.CallExpression | ts.NewExpression): Callee {
+  const e = unwrap(call.expression);
+  if (e.kind === ts.SyntaxKind.Identifier) return new CalleeInfo((e as ts.Identifier).text);
+  if (e.kind === ts.SyntaxKind.PropertyAccessExpression) return new CalleeInfo((e as ts.PropertyAccessExpression).name.text, (e as ts.PropertyAccessExpression).expression);
+  if (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression)) return new CalleeInfo(e.argumentExpression.text, e.expression);
   return undefined;
 }
 
@@ -121,6 +153,7 @@ function facts(file: CodeFile): FileFacts {
     if (ts.isPropertyAccessExpression(e)) return requireOf(e.expression);
     return undefined;
   };
+  // Module level only: imports, requires and constants live there, and a second full walk of every file would cost as much as the rules.
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && node.importClause) {
       const module = node.moduleSpecifier.text;
@@ -148,9 +181,9 @@ function facts(file: CodeFile): FileFacts {
         consts.set(node.name.text, consts.has(node.name.text) ? null : node.initializer);
       }
     }
-    ts.forEachChild(node, visit);
+    if (ts.isVariableStatement(node)) for (const d of node.declarationList.declarations) visit(d);
   };
-  visit(file.sourceFile);
+  for (const statement of file.sourceFile.statements) visit(statement);
   factsCache.set(file, f);
   return f;
 }
