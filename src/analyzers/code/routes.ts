@@ -1030,7 +1030,7 @@ export function resolveRoutes(files: FileRoutes[]): Route[] {
 function usesBefore(f: FileRoutes, router: string, pos: number, path: string, isRouter: (f: FileRoutes, name: string) => boolean): RouteMiddleware[] {
   const out: RouteMiddleware[] = [];
   for (const u of f.uses) {
-    if (u.router !== router || u.pos > pos) continue;
+    if (u.router !== router || u.pos >= pos) continue; // a mount's own middleware is on the mount
     if (u.path && u.path !== '/' && !joinPath(path).startsWith(joinPath(u.path)) && !joinPath(u.path).startsWith(joinPath(path))) continue;
     out.push(...u.middleware.filter((m) => !isRouter(f, m.name)));
   }
