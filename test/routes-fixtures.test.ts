@@ -74,8 +74,7 @@ describe.each(Object.keys(EXPECTED))('route fixture: %s', (app) => {
     const strip = (text: string) =>
       text
         .replace(/, requestIdHeader: 'x-request-id'/, '')
-        .replace(/^.*\b(healthz|readyz|requestId|genReqId|x-request-id)\b.*$/gm, '')
-
+        .replace(/^.*\b(healthz|readyz|requestId|genReqId|x-request-id)\b.*$/gm, '');
     const files = changeSet.files.map((f) => (f.content ? { ...f, content: strip(f.content) } : f));
     const result = await review({ ...changeSet, files }, validateConfig({}), { rules: ROUTE_RULES });
     const ids = new Set(result.findings.map((f) => f.ruleId));
