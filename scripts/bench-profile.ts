@@ -33,6 +33,8 @@ export interface CpuProfile {
 
 export interface ProfileSummary {
   totalMs: number;
+  /** Self time in coarse buckets (module loading, GC, the two parsers, rules, analyzers). */
+  buckets: { bucket: string; selfMs: number; pct: number }[];
   functions: { name: string; location: string; module: string; selfMs: number; pct: number }[];
   modules: { module: string; selfMs: number; pct: number }[];
   /** Our own functions (src/ and checks/, without the CLI and the engine loop) by total time, callees included. */
@@ -94,6 +96,11 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
     fns.set(key, f);
     mods.set(module, (mods.get(module) ?? 0) + us);
   }
+  const bucketUs = new Map<string, number>();
+  for (const f of fns.values()) {
+    const b = bucketOf(f.name, f.module);
+    bucketUs.set(b, (bucketUs.get(b) ?? 0) + f.us);
+  }
   // Inclusive time of our functions: each sample counts once for every distinct function of
   // ours on its stack (recursion is not double-counted).
   const parent = new Map<number, number>();
@@ -119,6 +126,7 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
   const pct = (us: number) => (total > 0 ? (100 * us) / total : 0);
   return {
     totalMs: total / 1000,
+    buckets: [...bucketUs.entries()].sort((a, b) => b[1] - a[1]).map(([bucket, us]) => ({ bucket, selfMs: us / 1000, pct: pct(us) })),
     functions: [...fns.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
@@ -134,10 +142,32 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
   };
 }
 
+const LOADING = new Set(['wrapSafe', 'compileSourceTextModule', 'parseCJS', 'parseSource', 'detectModuleFormat', 'compileForInternalLoader', 'compileFunction', 'internalCompileFunction', 'Module._compile', 'moduleStrategy']);
+
+function bucketOf(name: string, module: string): string {
+  if (module === 'Node internals' && LOADING.has(name)) return 'loading and compiling JavaScript modules';
+  if (module === 'GC') return 'garbage collection';
+  if (module.startsWith('WebAssembly') || module === 'libpg-query') return 'the Postgres parser (libpg-query, WASM and its JS glue)';
+  if (module === '@ts-morph/common' || module === 'ts-morph' || module === 'typescript') return 'the TypeScript compiler (parsing, tree walks)';
+  if (module.startsWith('checks/')) return 'rules (checks/)';
+  if (module.startsWith('src/analyzers')) return 'analyzers (src/analyzers/)';
+  if (module.startsWith('src/emulator')) return 'the GitHub emulator';
+  if (module.startsWith('src/')) return 'the rest of src/';
+  return 'everything else (Node internals, native code, other packages)';
+}
+
+/** One sentence: where the sampled time went, by bucket. */
+export function profileHeadline(s: ProfileSummary, top = 5): string {
+  return `Of ${s.totalMs.toFixed(0)} ms sampled: ${s.buckets
+    .slice(0, top)
+    .map((b) => `${b.bucket} ${b.selfMs.toFixed(0)} ms (${b.pct.toFixed(0)} %)`)
+    .join(', ')}.`;
+}
+
 /** Markdown tables for docs/benchmarks.md. */
 export function profileMarkdown(s: ProfileSummary, topFunctions = 12, topModules = 8, topOurs = 12): string {
   const lines = [
-    `Sampled CPU time: ${s.totalMs.toFixed(0)} ms.`,
+    profileHeadline(s),
     '',
     '| Self time by module | ms | share |',
     '|---|---:|---:|',
