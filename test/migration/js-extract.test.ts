@@ -137,6 +137,25 @@ describe('SQL in strings keeps its TS lines', () => {
     expect(m.errors).toEqual([]);
   });
 
+  it('reads SQL kept in a const of the same method, at the lines it is written on', () => {
+    const code = [
+      "import { MigrationInterface, QueryRunner } from 'typeorm';", // 1
+      'export class A1 implements MigrationInterface {', // 2
+      '  async up(queryRunner: QueryRunner) {', // 3
+      '    const sql = `', // 4
+      '      CREATE INDEX a_idx ON orders (a)', // 5
+      '    `;', // 6
+      '    await queryRunner.query(sql);', // 7
+      '  }', // 8
+      '  async down(queryRunner: QueryRunner) {', // 9
+      "    const sql = 'DROP INDEX a_idx';", // 10
+      '    await queryRunner.query(sql);', // 11
+      '  }', // 12
+      '}', // 13
+    ].join('\n');
+    expect(summary(extract('src/migration/1-A.ts', code))).toEqual(['5-5 CREATE INDEX a_idx ON orders (a)']);
+  });
+
   it('reports a real syntax error at its line', () => {
     const code = "exports.up = async (knex) => {\n  await knex.raw('SELECT 1');\n  await knex.raw(`ALTER TABLE orders ADD COLUMN`);\n};\n";
     const m = extract('migrations/a.js', code);

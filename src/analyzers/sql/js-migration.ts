@@ -521,6 +521,11 @@ function mapSql(expr: ts.Expression, sf: ts.SourceFile, consts: Constants, kysel
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
       return visit(node.left, depth + 1) && visit(node.right, depth + 1);
     }
+    // `const sql = \`…\`; await queryRunner.query(sql)`: read the SQL where it is written.
+    if (ts.isIdentifier(node)) {
+      const init = consts.get(node.text, node);
+      if (init && isSqlText(init)) return visit(init, depth + 1);
+    }
     // A constant or any other expression: its value lands at the line it is used on.
     const p = placeholder(node);
     if (!p.known) opaque = true;
@@ -616,6 +621,12 @@ function isFragment(node: ts.Node): boolean {
   }
   if (ts.isArrayLiteralExpression(p)) return isFragment(p);
   return ts.isPropertyAssignment(p) || ts.isBinaryExpression(p) || ts.isTemplateSpan(p) || ts.isConditionalExpression(p) || ts.isSpreadElement(p);
+}
+
+function isSqlText(node: ts.Expression): boolean {
+  let n = node;
+  while (ts.isParenthesizedExpression(n)) n = n.expression;
+  return ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateExpression(n) || (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken);
 }
 
 function isSqlArgument(node: ts.Expression): boolean {

@@ -20,9 +20,9 @@ export function isRef(v: unknown): v is JsRef {
   return typeof v === 'object' && v !== null && 'ref' in v && 'node' in v;
 }
 
-/** `const NAME = 'literal'` declarations of the file, for resolving table names written as constants. */
+/** `const NAME = 'literal'` declarations of the file, for resolving table names and SQL written as constants. */
 export class Constants {
-  private readonly values = new Map<string, ts.Expression | null>();
+  private readonly values = new Map<string, { init: ts.Expression; scope: ts.Node }[]>();
   constructor(sf: ts.SourceFile) {
     const visit = (node: ts.Node): void => {
       if (
@@ -32,17 +32,35 @@ export class Constants {
         ts.isVariableDeclarationList(node.parent) &&
         (node.parent.flags & ts.NodeFlags.Const) !== 0
       ) {
-        const name = node.name.text;
-        // The same name declared twice (in different scopes) is ambiguous: resolve neither.
-        this.values.set(name, this.values.has(name) ? null : node.initializer);
+        const list = this.values.get(node.name.text) ?? [];
+        list.push({ init: node.initializer, scope: scopeOf(node) });
+        this.values.set(node.name.text, list);
       }
       ts.forEachChild(node, visit);
     };
     visit(sf);
   }
-  get(name: string): ts.Expression | undefined {
-    return this.values.get(name) ?? undefined;
+
+  /** The initializer `name` has where `at` uses it: the innermost enclosing scope that declares it once. */
+  get(name: string, at?: ts.Node): ts.Expression | undefined {
+    const list = this.values.get(name);
+    if (!list) return undefined;
+    if (!at) return list.length === 1 ? list[0].init : undefined;
+    for (let scope: ts.Node | undefined = scopeOf(at); scope; scope = scope.parent ? scopeOf(scope.parent) : undefined) {
+      const here = list.filter((d) => d.scope === scope);
+      if (here.length === 1) return here[0].init;
+      if (here.length > 1) return undefined;
+      if (ts.isSourceFile(scope)) break;
+    }
+    return undefined;
   }
+}
+
+/** The function (or file) a node belongs to. */
+function scopeOf(node: ts.Node): ts.Node {
+  let n: ts.Node | undefined = node.parent;
+  while (n && !ts.isFunctionLike(n) && !ts.isSourceFile(n)) n = n.parent;
+  return n ?? node.getSourceFile();
 }
 
 function unwrap(node: ts.Expression): ts.Expression {
@@ -88,7 +106,7 @@ export function evaluate(node: ts.Expression | undefined, consts: Constants, dep
   }
   if (ts.isIdentifier(n)) {
     if (n.text === 'undefined') return undefined;
-    const init = consts.get(n.text);
+    const init = consts.get(n.text, n);
     return init ? evaluate(init, consts, depth + 1) : undefined;
   }
   if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
