@@ -63,6 +63,8 @@ describe('framework detection and the runner transaction', () => {
     const m = extract('migrations/a.js', "exports.up = (knex) => knex.raw('SELECT 1');\nexports.down = async () => {};\n");
     expect(m.down).toEqual({ present: true, empty: true, line: 2 });
     expect(extract('migrations/a.js', "exports.up = (knex) => knex.raw('SELECT 1');\n").down).toEqual({ present: false, empty: true });
+    expect(extract('migrations/a.js', "exports.up = (knex) => knex.raw('SELECT 1');\nexports.down = function () {\n  return Promise.resolve();\n};\n").down?.empty).toBe(true);
+    expect(extract('migrations/a.js', "exports.up = (knex) => knex.raw('SELECT 1');\nexports.down = (knex) => knex.raw('SELECT 2');\n").down?.empty).toBe(false);
   });
 });
 

@@ -205,10 +205,10 @@ function isFunction(node: ts.Node): boolean {
 function isEmptyBody(step: Step): boolean {
   const body = step.body;
   if (!body) return true;
-  if (ts.isBlock(body)) return body.statements.every((s) => ts.isEmptyStatement(s) || (ts.isReturnStatement(s) && !s.expression));
-  // `down = async () => {}` parses as a block; `() => undefined` / `() => Promise.resolve()` do nothing.
-  const text = body.getText().replace(/\s+/g, '');
-  return text === 'undefined' || text === 'Promise.resolve()' || text === 'null';
+  // `{}`, `{ return; }`, `{ return Promise.resolve(); }`, `() => undefined` all do nothing.
+  const nothing = (e: ts.Node | undefined) => !e || /^(undefined|null|Promise\.resolve\(\))$/.test(e.getText().replace(/\s+/g, ''));
+  if (ts.isBlock(body)) return body.statements.every((s) => ts.isEmptyStatement(s) || (ts.isReturnStatement(s) && nothing(s.expression)));
+  return nothing(body);
 }
 
 // ---------------------------------------------------------------------------------------------
