@@ -61,7 +61,11 @@ export default defineRule({
       byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
     }
     for (const [file, routes] of byFile) {
-      const first = routes[0];
+      // Report on a route this change touches, so the one comment lands in the diff.
+      const changed = ctx.files.find((f) => f.file.path === file)?.file.changedLines;
+      const touched = changed === undefined || changed === 'all' ? routes : routes.filter((r) => changed.some((c) => r.line >= c.start && r.line <= c.end));
+      if (touched.length === 0) continue;
+      const first = touched[0];
       const shown = routes.slice(0, 3).map((r) => `\`${describeRoute(r)}\``).join(', ');
       const more = routes.length > 3 ? ` and ${routes.length - 3} more` : '';
       ctx.report({

@@ -145,3 +145,18 @@ describe('api/deep-nesting', () => {
     expect(at(fs)).toEqual(['api/deep-nesting src/server.ts:5']);
   });
 });
+
+describe('api/unversioned-path in diff mode', () => {
+  it('reports once, on a route the change touches', async () => {
+    const { validateConfig } = await import('../../src/config/load.js');
+    const { review } = await import('../../src/engine.js');
+    const code = "import express from 'express';\nconst app = express();\napp.get('/orders', list);\napp.get('/orders/:id', show);\napp.post('/refunds', refund);\napp.listen(3000);\n";
+    const result = await review(
+      { mode: 'diff', files: [{ path: 'src/app.ts', status: 'modified', content: code, baseContent: code, changedLines: [{ start: 5, end: 5 }] }] },
+      validateConfig({}),
+      { rules: [unversionedPath] },
+    );
+    expect(at(result.findings)).toEqual(['api/unversioned-path src/app.ts:5']);
+    expect(result.findings[0].message).toContain('`GET /orders`, `GET /orders/:id`, `POST /refunds`');
+  });
+});
