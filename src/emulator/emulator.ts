@@ -194,6 +194,8 @@ export class GitHubEmulator {
       const op = /\b(?:query|mutation)\s+(\w+)/.exec(String((body as { query?: unknown })?.query ?? ''))?.[1] ?? 'anonymous';
       const route = `POST /graphql ${op}`;
       this.runHook(route);
+      const auth = authProblem(route, req.headers.authorization);
+      if (auth) this.violations.push(`${route}: ${auth}`);
       const failure = this.takeFailure(route);
       const res = failure ? error(failure.status, failure.message ?? 'failure injected by the test', {}) : handleGraphql(this, body);
       if (failure?.headers) Object.assign(res.headers, failure.headers);
@@ -208,6 +210,8 @@ export class GitHubEmulator {
       return error(404, 'Not Found');
     }
     const problems = this.validator.validate(route, url.searchParams, method === 'GET' ? undefined : body);
+    const auth = authProblem(route.operation, req.headers.authorization);
+    if (auth) problems.push(auth);
     if (problems.length) {
       this.violations.push(`${route.operation}: ${problems.join('; ')}`);
       this.record(method, route.operation, req.url, 422, body);
@@ -522,6 +526,16 @@ export class GitHubEmulator {
       author_association: c.user.type === 'Bot' ? 'NONE' : 'MEMBER',
     };
   }
+}
+
+/** Endpoints under /app take the app's JWT; everything else an installation (or user) token. */
+function authProblem(operation: string, header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return 'the request is not authenticated';
+  const [scheme, credential = ''] = value.split(' ');
+  const isJwt = /^bearer$/i.test(scheme) && credential.split('.').length === 3;
+  if (operation.includes(' /app')) return isJwt ? undefined : 'app endpoints need the app JWT (Authorization: Bearer <jwt>)';
+  return isJwt ? 'repository endpoints need an installation token, not the app JWT' : undefined;
 }
 
 function applyChanges(files: Map<string, string>, changes: Record<string, string | null>): Map<string, string> {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { GitHubEmulator } from '../../src/emulator/index.js';
 
 const API = 'https://api.github.com';
-const call = (emu: GitHubEmulator, method: string, path: string, body?: unknown) => emu.handle({ method, url: API + path, headers: {}, body: body === undefined ? undefined : JSON.stringify(body) });
+const TOKEN = { authorization: 'token ghs_installation' };
+const call = (emu: GitHubEmulator, method: string, path: string, body?: unknown) => emu.handle({ method, url: API + path, headers: TOKEN, body: body === undefined ? undefined : JSON.stringify(body) });
 
 function setup() {
   const emu = new GitHubEmulator();
@@ -27,8 +28,12 @@ describe('GitHub emulator', () => {
     expect(emu.violations[3]).toMatch(/unknown query parameter colour/);
     call(emu, 'DELETE', '/repos/acme/orders');
     expect(emu.violations[4]).toMatch(/not a GitHub REST route/);
-    emu.handle({ method: 'POST', url: `${API}/graphql`, headers: {}, body: JSON.stringify({ query: 'query Blobs($owner: String!, $name: String!) { x }', variables: { owner: 'acme' } }) });
+    emu.handle({ method: 'POST', url: `${API}/graphql`, headers: TOKEN, body: JSON.stringify({ query: 'query Blobs($owner: String!, $name: String!) { x }', variables: { owner: 'acme' } }) });
     expect(emu.violations[5]).toMatch(/\$name \(String!\) was not supplied/);
+    emu.handle({ method: 'GET', url: `${API}/repos/acme/orders`, headers: {} });
+    expect(emu.violations[6]).toMatch(/not authenticated/);
+    emu.handle({ method: 'GET', url: `${API}/app`, headers: TOKEN });
+    expect(emu.violations[7]).toMatch(/app endpoints need the app JWT/);
   });
 
   it('rejects review comments outside the diff like GitHub, with 422', () => {
@@ -45,10 +50,10 @@ describe('GitHub emulator', () => {
 
   it('paginates with Link headers and serves GHES-style /api/v3 URLs', () => {
     const { emu } = setup();
-    const first = emu.handle({ method: 'GET', url: 'http://127.0.0.1:9/api/v3/repos/acme/orders/pulls/1/files?per_page=30', headers: {} });
+    const first = emu.handle({ method: 'GET', url: 'http://127.0.0.1:9/api/v3/repos/acme/orders/pulls/1/files?per_page=30', headers: TOKEN });
     expect((first.body as unknown[]).length).toBe(30);
     expect(first.headers.link).toContain('http://127.0.0.1:9/api/v3/repos/acme/orders/pulls/1/files?per_page=30&page=2');
-    const second = emu.handle({ method: 'GET', url: first.headers.link.match(/<([^>]+)>; rel="next"/)![1], headers: {} });
+    const second = emu.handle({ method: 'GET', url: first.headers.link.match(/<([^>]+)>; rel="next"/)![1], headers: TOKEN });
     expect((second.body as unknown[]).length).toBe(16);
     expect(second.headers.link).toBeUndefined();
   });
