@@ -15,22 +15,23 @@ export function nameOf(name: ts.PropertyName | ts.BindingName | ts.MemberName | 
   return undefined;
 }
 
+const PAREN = ts.SyntaxKind.ParenthesizedExpression;
+const AS = ts.SyntaxKind.AsExpression;
+const NON_NULL = ts.SyntaxKind.NonNullExpression;
+const ASSERTION = ts.SyntaxKind.TypeAssertionExpression;
+const SATISFIES = ts.SyntaxKind.SatisfiesExpression;
+const AWAIT = ts.SyntaxKind.AwaitExpression;
+const IDENTIFIER = ts.SyntaxKind.Identifier;
+const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+
 /** Strips parentheses, `as`, `!`, `satisfies`, type assertions and `await`. */
 export function unwrap(e: ts.Expression): ts.Expression {
-  for (;;) {
-    switch (e.kind) {
-      case ts.SyntaxKind.ParenthesizedExpression:
-      case ts.SyntaxKind.AsExpression:
-      case ts.SyntaxKind.NonNullExpression:
-      case ts.SyntaxKind.TypeAssertionExpression:
-      case ts.SyntaxKind.SatisfiesExpression:
-      case ts.SyntaxKind.AwaitExpression:
-        e = (e as ts.ParenthesizedExpression).expression;
-        break;
-      default:
-        return e;
-    }
+  let k = e.kind;
+  while (k === PAREN || k === AS || k === NON_NULL || k === ASSERTION || k === SATISFIES || k === AWAIT) {
+    e = (e as ts.ParenthesizedExpression).expression;
+    k = e.kind;
   }
+  return e;
 }
 
 /** `a.b.c` for a chain of identifiers and property accesses (with `this`), else undefined. */
@@ -49,15 +50,14 @@ export function chainText(e: ts.Expression): string | undefined {
   return undefined;
 }
 
-type Callee = { name: string; receiver?: string; receiverNode?: ts.Expression } | undefined;
-const calleeCache = new WeakMap<ts.Node, Callee>();
+type Callee = { name: string; readonly receiver?: string; receiverNode?: ts.Expression } | undefined;
 
-/** The called function's own name and the receiver chain: `pool.query` → { name: 'query', receiver: 'pool' }. Memoised per node: many rules ask about the same call. */
+/**
+ * The called function's own name and the receiver: `pool.query` → { name: 'query', receiver: 'pool' }.
+ * Cheap: the receiver's dotted text is only built when a rule reads it.
+ */
 export function callee(call: ts.CallExpression | ts.NewExpression): Callee {
-  if (calleeCache.has(call)) return calleeCache.get(call);
-  const c = computeCallee(call);
-  calleeCache.set(call, c);
-  return c;
+  return computeCallee(call);
 }
 
 class CalleeInfo {
@@ -77,8 +77,8 @@ class CalleeInfo {
 
 function computeCallee(call: ts.CallExpression | ts.NewExpression): Callee {
   const e = unwrap(call.expression);
-  if (e.kind === ts.SyntaxKind.Identifier) return new CalleeInfo((e as ts.Identifier).text);
-  if (e.kind === ts.SyntaxKind.PropertyAccessExpression) return new CalleeInfo((e as ts.PropertyAccessExpression).name.text, (e as ts.PropertyAccessExpression).expression);
+  if (e.kind === IDENTIFIER) return new CalleeInfo((e as ts.Identifier).text);
+  if (e.kind === PROPERTY_ACCESS) return new CalleeInfo((e as ts.PropertyAccessExpression).name.text, (e as ts.PropertyAccessExpression).expression);
   if (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression)) return new CalleeInfo(e.argumentExpression.text, e.expression);
   return undefined;
 }
