@@ -303,3 +303,25 @@ bootstrap();
     expect(resolveRoutes([main, ctrl]).map((r) => [r.path, r.mounted])).toEqual([['/api/v2/users/:id', true]]);
   });
 });
+
+describe('route model: inline plugins and required routers', () => {
+  it('reads Fastify inline plugins with a prefix', () => {
+    const fr = parse(
+      'src/server.ts',
+      `import Fastify from 'fastify';
+const app = Fastify();
+app.register(async (instance) => {
+  instance.addHook('preHandler', instance.auth);
+  instance.get('/invoices', async () => []);
+}, { prefix: '/v1' });
+`,
+    );
+    expect(fr.routes.map((r) => [r.path, r.mounted, names(r)])).toEqual([['/v1/invoices', true, ['instance.auth']]]);
+  });
+
+  it('reads Express routers mounted with require()', () => {
+    const users = parse('src/routes/users.js', "const router = require('express').Router();\nrouter.get('/:id', show);\nmodule.exports = router;\n");
+    const app = parse('src/app.js', "const express = require('express');\nconst app = express();\napp.use('/v1/users', require('./routes/users'));\napp.listen(3000);\n");
+    expect(resolveRoutes([users, app]).map((r) => [r.path, r.mounted])).toEqual([['/v1/users/:id', true]]);
+  });
+});

@@ -650,7 +650,7 @@ function extract(file: CodeFile): FileRoutes {
       for (; i < args.length; i++) {
         const a = unwrap(args[i]);
         if (ts.isCallExpression(a) && ts.isPropertyAccessExpression(a.expression) && a.expression.name.text === 'allowedMethods') continue;
-        const child = mountedChild(a);
+        const child = mountedChild(a) ?? requiredModule(a, fr);
         if (child) fr.mounts.push({ parent: owner, prefix: path.replace(/\/\*$/, ''), child, middleware: [...before], node: call, line, pos });
         // An identifier may be a router or a middleware; resolution drops the ones that are routers.
         if (!child || (ts.isIdentifier(a) && !/(Router|Routes|router|routes)$/.test(a.text))) before.push(...mw(a, sf));
@@ -802,6 +802,10 @@ function routerCreation(init: ts.Expression, fr: FileRoutes): Omit<RouterDecl, '
   const imp = ts.isIdentifier(callee) ? fr.imports.get(callee.text) : undefined;
   const mod = imp?.module;
   if (!isNew && (name === 'express' || (mod === 'express' && imp?.name !== 'Router'))) return { framework: 'express', kind: 'app', prefix: '' };
+  if (!isNew && /^require\(['"]express['"]\)(\.Router)?$/.test(name)) {
+    fr.frameworks.add('express');
+    return { framework: 'express', kind: name.endsWith('.Router') ? 'router' : 'app', prefix: '' };
+  }
   if (!isNew && (name === 'express.Router' || (name === 'Router' && (mod === 'express' || (!mod && fr.frameworks.has('express')))))) {
     return { framework: 'express', kind: 'router', prefix: '' };
   }
@@ -835,8 +839,19 @@ function mountedChild(a: ts.Expression): string | undefined {
   return undefined;
 }
 
+/** app.use('/users', require('./routes/users')) */
+function requiredModule(a: ts.Expression, fr: FileRoutes): string | undefined {
+  const ref = requireOf(a);
+  if (!ref || !ref.module.startsWith('.')) return undefined;
+  const local = `<import:${ref.module}#${ref.name}>`;
+  fr.imports.set(local, ref);
+  return local;
+}
+
 function pluginName(target: ts.Expression, fr: FileRoutes): string | undefined {
   if (ts.isIdentifier(target)) return target.text;
+  // register(async (instance) => { instance.get(...) }, { prefix }): the inline plugin's routes are owned by it
+  if (isFunctionLike(target)) return functionName(target);
   // register(import('./routes/users')), register(require('./routes/users'))
   const call = ts.isCallExpression(target) ? target : undefined;
   if (call && (call.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(call.expression) && call.expression.text === 'require'))) {
