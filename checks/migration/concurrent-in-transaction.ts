@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import type { SqlStatement } from '../../src/analyzers/sql/migration.js';
-import { GUIDE, noTransactionAdvice, transactionCause } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, noTransactionAdvice, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 /** The statement kinds Postgres refuses inside a transaction block when CONCURRENTLY. */
 function concurrentWhat(stmt: SqlStatement): string | undefined {
@@ -21,7 +21,7 @@ function concurrentWhat(stmt: SqlStatement): string | undefined {
   }
 }
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/concurrent-in-transaction',
     area: 'migration',
@@ -88,4 +88,4 @@ export default defineRule({
       });
     },
   },
-});
+}), { rollbackScripts: true });

@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
-import { GUIDE } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
-export default defineRule({
+export default forwardOnly(defineRule({
   meta: {
     id: 'migration/unparseable-sql',
     area: 'migration',
@@ -37,4 +37,4 @@ export default defineRule({
       });
     }
   },
-});
+}), { rollbackScripts: true });

@@ -133,18 +133,36 @@ export function walk(node: any, visit: (key: string, value: any) => void): void 
   }
 }
 
+/** Appends the guidance section a finding follows, so every comment cites it. */
+export function cite(message: string, guidance: string): string {
+  return `${message} (Guidance: ${guidance})`;
+}
+
 /**
- * Wraps a rule so it skips rollback scripts (golang-migrate `.down.sql`, Flyway `U…__`
- * undo files): they exist to reverse a change, so dropping what the up step created is
- * their job, and they only run in an emergency.
+ * Wraps a migration rule: every message it reports ends with its guidance section, and
+ * it skips rollback scripts (golang-migrate `.down.sql`, Flyway `U…__` undo files), which
+ * exist to reverse a change, so dropping what the up step created is their job, and they
+ * only run in an emergency. Pass `{ rollbackScripts: true }` for rules that apply there too.
  */
-export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R): R {
+export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opts: { rollbackScripts?: boolean } = {}): R {
   const sql = rule.sql;
   const migration = rule.migration;
+  const guidance = rule.meta.guidance;
+  const cited = new WeakMap<object, any>();
+  const withCitation = <C extends { report: (r: import('../../rule.js').Report) => void }>(ctx: C): C => {
+    let c = cited.get(ctx);
+    if (!c) {
+      c = Object.create(ctx);
+      c.report = (r: import('../../rule.js').Report) => ctx.report({ ...r, message: cite(r.message, guidance) });
+      cited.set(ctx, c);
+    }
+    return c;
+  };
+  const skip = (m: Migration) => !opts.rollbackScripts && isRollback(m);
   return {
     ...rule,
-    sql: sql && { ...sql, check: (stmt, ctx) => (isRollback(ctx.migration) ? undefined : sql.check(stmt, ctx)) },
-    migration: migration && ((m, ctx) => (isRollback(m) ? undefined : migration(m, ctx))),
+    sql: sql && { ...sql, check: (stmt, ctx) => (skip(ctx.migration) ? undefined : sql.check(stmt, withCitation(ctx))) },
+    migration: migration && ((m, ctx) => (skip(m) ? undefined : migration(m, withCitation(ctx)))),
   };
 }
 
