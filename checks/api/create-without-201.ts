@@ -31,6 +31,7 @@ export function missing201(route: Route, file: CodeFile): Miss | undefined {
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
       const name = n.expression.name.text;
       if (CREATE_CALL.test(name) && !/^(res|reply|ctx|c|headers|set|map|params|searchParams|formData|this\.\w+Set)$/.test(n.expression.expression.getText(file.sourceFile))) creates = true;
+      if (/^(create|add|insert|register)[A-Z]\w*$/.test(name)) creates = true;
       if (/^(status|code|sendStatus|writeHead)$/.test(name)) {
         const v = statusValue(n.arguments[0]);
         if (v === 201) has201 = true;
@@ -49,6 +50,8 @@ export function missing201(route: Route, file: CodeFile): Miss | undefined {
         else sends.push({ node: n, kind: 'hono' });
       }
     }
+    // createOrder(req.body), addComment(...): a service call that creates
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && /^(create|add|insert)[A-Z]\w*$/.test(n.expression.text)) creates = true;
     if (route.framework === 'koa' && ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const left = n.left.getText(file.sourceFile);
       if (/\.status$/.test(left)) {
@@ -125,7 +128,9 @@ export default defineRule({
       const fr = routesOf(ctx.file);
       for (const route of fr.routes) {
         if (route.method !== 'POST' || route.framework === 'nest') continue;
-        const last = lastStatic(route.path);
+        // The root of a router mounted elsewhere creates in the collection its file is named after (routes/orders.ts).
+        const rootOf = !route.mounted && (route.path === '/' || route.path === '') ? fileStem(ctx.file.path) : undefined;
+        const last = lastStatic(route.path) ?? rootOf;
         if (!last || ACTIONS.test(last) || !/s$/.test(last) || /(ss|us)$/.test(last)) continue;
         const miss = missing201(route, ctx.file);
         if (!miss) continue;
@@ -171,4 +176,11 @@ function expressFix(route: Route, miss: Miss, file: CodeFile, siblings: Route[])
   if (file.endLineOf(miss.node) !== line || text.split(call).length !== 2 || !call.startsWith(`${res}.`)) return undefined;
   const replaced = `${res}.status(201).location(\`\${${req}.baseUrl}${local}/\${${miss.value}.id}\`).${call.slice(res.length + 1)}`;
   return { startLine: line, endLine: line, replacement: text.replace(call, () => replaced) };
+}
+
+function fileStem(path: string): string | undefined {
+  const parts = path.split('/');
+  let base = parts.pop()!.replace(/\.[^.]+$/, '').replace(/\.(routes?|router|controller)$/, '');
+  if (base === 'index' || /^(routes?|router)$/.test(base)) base = parts.pop() ?? '';
+  return /^[a-z][a-z-]*$/.test(base) ? base : undefined;
 }

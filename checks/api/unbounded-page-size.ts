@@ -85,8 +85,11 @@ export function checkHandler(route: Route, file: CodeFile): Finding | undefined 
     // limit = Math.min(limit, 100); if (limit > 100) ...
     if (ts.isBinaryExpression(n)) {
       const op = n.operatorToken.kind;
-      if (op === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && tainted.has(n.left.text)) {
-        if (CLAMP.test(n.right.getText(file.sourceFile)) || !refersTainted(n.right)) tainted.delete(n.left.text);
+      if (op === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) {
+        const clamped = CLAMP.test(n.right.getText(file.sourceFile));
+        if (tainted.has(n.left.text) && (clamped || !refersTainted(n.right))) tainted.delete(n.left.text);
+        // `limit = req.query.limit` after `let limit = 20`
+        else if (!tainted.has(n.left.text) && !clamped && refersTainted(n.right)) tainted.set(n.left.text, undefined);
         return;
       }
       if ([ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken].includes(op)) {
@@ -98,7 +101,7 @@ export function checkHandler(route: Route, file: CodeFile): Finding | undefined 
       // .limit(limit), .take(limit), .paginate(page, limit)
       if (ts.isPropertyAccessExpression(n.expression) && /^(limit|take|first|paginate)$/.test(n.expression.name.text)) {
         const arg = n.arguments[n.expression.name.text === 'paginate' ? 1 : 0];
-        if (arg && refersTainted(arg) && !CLAMP.test(arg.getText(file.sourceFile))) result = finding(n, arg);
+        if (arg && refersTainted(arg) && !CLAMP.test(arg.getText(file.sourceFile))) result = finding(n.expression.name, arg);
       }
       // pool.query('… LIMIT $2', [accountId, limit])
       if (ts.isPropertyAccessExpression(n.expression) && /^(query|execute|raw)$/.test(n.expression.name.text)) {

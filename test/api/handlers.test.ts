@@ -249,3 +249,43 @@ export default router;
     expect(fs).toEqual([]);
   });
 });
+
+describe('older Express styles', () => {
+  it('reads function-expression handlers, a size assigned after declaration, and creates on the router root', async () => {
+    const fs = await run([unboundedPageSize, createWithout201], {
+      changed: {
+        'src/routes/invoices.js': `var router = require('express').Router();
+var Invoice = require('../models/invoice');
+
+router.get('/', function (req, res, next) {
+  var size = 25;
+  if (req.query.size) {
+    size = req.query.size;
+  }
+  Invoice.find({ owner: req.user.id })
+    .limit(parseInt(size, 10))
+    .then(function (invoices) { res.json({ invoices: invoices }); })
+    .catch(next);
+});
+
+router.post('/', function (req, res, next) {
+  var invoice = new Invoice(req.body.invoice);
+  invoice.save().then(function () {
+    res.json({ invoice: invoice });
+  }).catch(next);
+});
+
+module.exports = router;
+`,
+      },
+    });
+    expect(at(fs)).toEqual(['api/unbounded-page-size src/routes/invoices.js:10', 'api/create-without-201 src/routes/invoices.js:18']);
+  });
+
+  it('does not take the router root of an action file for a collection', async () => {
+    const fs = await run([createWithout201], {
+      changed: { 'src/routes/login.ts': "import { Router } from 'express';\nconst router = Router();\nrouter.post('/', async (req, res) => {\n  const session = await sessions.create(req.body);\n  res.json(session);\n});\nexport default router;\n" },
+    });
+    expect(fs).toEqual([]);
+  });
+});
