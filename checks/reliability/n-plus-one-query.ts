@@ -66,6 +66,10 @@ function awaitedCall(body: ts.Node): { node: ts.Node; what: string } | undefined
   return hit;
 }
 
+function nPlusOne(what: string, root: string): string {
+  return `\`${what}\` runs once per row of \`${root}\` (N+1): a page of 500 rows means 501 round trips and holds pool connections for all of them. Load the related data in one call (\`WHERE id = ANY($1)\` with the collected ids, a JOIN, \`include\`, or a DataLoader) and match it up in memory.`;
+}
+
 export default defineRule({
   meta: {
     id: 'reliability/n-plus-one-query',
@@ -126,19 +130,27 @@ export default defineRule({
         const c = callee(call);
         const cb = call.arguments[0] && unwrap(call.arguments[0]);
         if (!c || !c.receiverNode || !['map', 'forEach', 'flatMap'].includes(c.name) || !cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return;
-        if (!cb.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return;
         iterated = c.receiverNode;
         body = cb.body;
+        // `rows.map((r) => db.find(...))` inside Promise.all: the call is returned, not awaited.
+        const returned = !ts.isBlock(cb.body) ? cb.body : undefined;
+        const what = returned ? dbCall(returned, true) : undefined;
+        if (what) {
+          const root = rootName(iterated);
+          const fn = enclosingFunction(node);
+          if (root && fn && resultNames(fn, ctx.file).has(root)) {
+            ctx.report({ startLine: ctx.file.lineOf(returned!), message: nPlusOne(what, root) });
+          }
+          return;
+        }
+        if (!cb.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return;
       }
       const root = rootName(iterated);
       const fn = enclosingFunction(node);
       if (!root || !fn || !resultNames(fn, ctx.file).has(root)) return;
       const inner = awaitedCall(body);
       if (!inner) return;
-      ctx.report({
-        startLine: ctx.file.lineOf(inner.node),
-        message: `\`${inner.what}\` is awaited once per row of \`${root}\` (N+1): a page of 500 rows means 501 round trips and holds a pool connection for all of them. Load the related data in one call (\`WHERE id = ANY($1)\` with the collected ids, a JOIN, \`include\`, or a DataLoader) and match it up in memory.`,
-      });
+      ctx.report({ startLine: ctx.file.lineOf(inner.node), message: nPlusOne(inner.what, root) });
     },
   },
 });
