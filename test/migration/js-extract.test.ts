@@ -55,6 +55,12 @@ describe('framework detection and the runner transaction', () => {
     expect(extract('migrations/a.js', "exports.up = (db) => db.schema.alterTable('a', (t) => {\n  t.dropColumn('b');\n});\n").framework).toBe('knex');
   });
 
+  it('Kysely: a file that builds an index CONCURRENTLY implies the Migrator runs without transactions', () => {
+    const code = (stmt: string) => `import { Kysely, sql } from 'kysely';\nexport async function up(db: Kysely<any>) {\n  await sql\`${stmt}\`.execute(db);\n}\n`;
+    expect(extract('migrations/a.ts', code('CREATE INDEX a_idx ON a (b)')).runnerTransaction).toBe(true);
+    expect(extract('migrations/a.ts', code('CREATE INDEX CONCURRENTLY a_idx ON a (b)')).runnerTransaction).toBe(false);
+  });
+
   it('ignores helper files without an up step', () => {
     expect(extractJsMigration('migrations/helpers.ts', "import { Knex } from 'knex';\nexport const ts = (k: Knex) => k.fn.now();\n", defaultConfig())).toBeUndefined();
   });

@@ -115,8 +115,11 @@ function runnerTransaction(framework: MigrationFramework, sf: ts.SourceFile, tex
     case 'node-pg-migrate':
       return !/\bpgm\s*\.\s*noTransaction\s*\(/.test(text);
     case 'kysely':
-      // Kysely's Migrator runs each migration in a transaction on dialects with transactional DDL (Postgres).
-      return true;
+      // Kysely's Migrator runs each migration in a transaction on dialects with transactional DDL
+      // (Postgres), and a file cannot opt out: only the Migrator's `disableTransactions` can. A file
+      // that builds an index CONCURRENTLY could not run at all inside that transaction, so it tells
+      // us the project runs its migrations with transactions disabled.
+      return !/\bconcurrently\b/i.test(text);
     case 'sequelize':
       // The Sequelize CLI (umzug) does not wrap migrations; only explicit sequelize.transaction() does.
       return config.migrations.assume_in_transaction;
