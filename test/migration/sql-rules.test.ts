@@ -104,6 +104,34 @@ describe('schema model from earlier migrations', () => {
   });
 });
 
+describe('schema model cost', () => {
+  it('lists the tree once and reads each unchanged migration of the folder once per review', async () => {
+    const unchanged: Files = {};
+    for (let i = 1; i <= 5; i++) unchanged[`db/migrations/00${i}_t${i}.sql`] = `CREATE TABLE t${i} (id bigint PRIMARY KEY, v varchar(10));\n`;
+    const changed: Files = {
+      'db/migrations/006_a.sql': 'ALTER TABLE t1 ALTER COLUMN v TYPE text;\n',
+      'db/migrations/007_b.sql': 'ALTER TABLE t2 ALTER COLUMN v TYPE text;\n',
+      'db/migrations/008_c.sql': 'ALTER TABLE t3 ALTER COLUMN v TYPE int USING v::int;\n',
+    };
+    const all: Files = { ...unchanged, ...changed, 'src/app.ts': 'export {};\n' };
+    let lists = 0;
+    const reads: string[] = [];
+    const result = await review(
+      {
+        mode: 'scan',
+        files: Object.entries(changed).map(([path, content]) => ({ path, status: 'added' as const, content, changedLines: 'all' as const })),
+        tree: { paths: async () => (lists++, Object.keys(all)), read: async (p) => (reads.push(p), all[p]) },
+      },
+      validateConfig({}, 'test'),
+      { rules: [ruleById.get('migration/alter-column-type')!, ruleById.get('migration/foreign-key-without-index')!, ruleById.get('migration/set-not-null')!] },
+    );
+    expect(lists).toBe(1);
+    expect(reads.sort()).toEqual(Object.keys(unchanged).sort());
+    // The model came from the unchanged files: only the int change is a rewrite.
+    expect(result.findings.map((f) => `${f.ruleId}:${f.path}`)).toEqual(['migration/alter-column-type:db/migrations/008_c.sql']);
+  });
+});
+
 describe('type changes', () => {
   const T = (name: string, mods: number[] = [], array = false) => ({ name, mods, array });
   it('knows the casts that skip the rewrite', () => {

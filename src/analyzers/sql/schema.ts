@@ -423,16 +423,28 @@ export async function attachSchemaModels(migrations: Migration[], tree: RepoTree
       allPaths = [];
     }
   }
+  // One pass over the tree: the migration files of each folder that has a changed migration.
+  const inFolder = new Map<string, Map<string, string>>(); // folder → path → sort key
+  for (const folder of byFolder.keys()) inFolder.set(folder, new Map());
+  for (const p of allPaths) {
+    if (!p.toLowerCase().endsWith('.sql')) continue;
+    const slot = migrationSlot(p);
+    const entries = slot && inFolder.get(slot.folder);
+    if (!entries || !classify(p, config).has('sql-migration')) continue;
+    entries.set(p, slot.key);
+  }
   for (const [folder, changed] of byFolder) {
-    const entries = new Map<string, string>(); // path → sort key
-    for (const p of [...allPaths, ...changed.keys()]) {
-      const slot = migrationSlot(p);
-      if (!slot || slot.folder !== folder || !p.toLowerCase().endsWith('.sql')) continue;
-      if (!changed.has(p) && !classify(p, config).has('sql-migration')) continue;
-      entries.set(p, slot.key);
-    }
+    const entries = inFolder.get(folder)!;
     for (const m of changed.values()) entries.set(m.path, migrationSlot(m.path)!.key);
     const ordered = [...entries].sort((a, b) => naturalCompare(a[1], b[1])).map(([p]) => p);
+    // Read the unchanged files up front, a few at a time (on GitHub each read is a request).
+    const texts = new Map<string, string | undefined>();
+    const toRead = tree ? ordered.filter((p) => !changed.has(p)) : [];
+    for (let i = 0; i < toRead.length; i += 8) {
+      const batch = toRead.slice(i, i + 8);
+      const read = await Promise.all(batch.map((p) => tree!.read(p).catch(() => undefined)));
+      batch.forEach((p, j) => texts.set(p, read[j]));
+    }
     const model = new SchemaModel();
     for (const path of ordered) {
       const m = changed.get(path);
@@ -441,7 +453,7 @@ export async function attachSchemaModels(migrations: Migration[], tree: RepoTree
         model.applyAll(m.statements);
         continue;
       }
-      const text = tree ? await tree.read(path).catch(() => undefined) : undefined;
+      const text = texts.get(path);
       if (text === undefined) continue;
       try {
         model.applyAll(parseSql(text).statements);
