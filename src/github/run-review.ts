@@ -15,6 +15,8 @@ export interface RunReviewInput {
   config: Config;
   publisher: PublisherOptions;
   log: Logger;
+  /** Aborted when a newer job supersedes this one (a queue worker); nothing is posted after it fires. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -34,6 +36,11 @@ export async function runReview(input: RunReviewInput): Promise<ReviewOutcome> {
     const config = withIgnores(input.config, state.ignores.map((i) => i.rule));
     const result = await review(loaded.changeSet, config);
 
+    if (input.signal?.aborted) {
+      log.info({ pull: pull.pullNumber, headSha }, 'review aborted before publishing');
+      await check.conclude('cancelled', 'Superseded', 'This review was stopped before anything was posted; a newer review of this pull request replaces it.');
+      return 'stale';
+    }
     // Just before posting: a newer push owns the PR now, so this result is dropped.
     const { data: current } = await octokit.rest.pulls.get({ ...repo, pull_number: pull.pullNumber });
     if (current.head.sha !== headSha) {

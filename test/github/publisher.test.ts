@@ -7,6 +7,7 @@ import { GitHubEmulator } from '../../src/emulator/index.js';
 import { CheckRun } from '../../src/github/check-run.js';
 import { loadPullChangeSet } from '../../src/github/pr-source.js';
 import { Publisher } from '../../src/github/publisher.js';
+import { runReview } from '../../src/github/run-review.js';
 import { WriteQueue } from '../../src/github/write-queue.js';
 import { PR_FILES, BASE_FILES, INDEX_MIGRATION } from './world.js';
 
@@ -77,5 +78,26 @@ describe('Publisher outside Probot', () => {
     });
     expect(emu.threads.find((t) => t.id === 'PRRT_crashed')!.isResolved).toBe(false);
     expect(emu.threads.find((t) => t.id === 'PRRT_fixed')!.isResolved).toBe(true);
+  });
+
+  it('runReview posts nothing once its abort signal fired, and cancels the check run', async () => {
+    const repo = emu.createRepo('acme', 'orders', BASE_FILES);
+    const pull = emu.openPull(repo, { files: PR_FILES });
+    const controller = new AbortController();
+    emu.beforeNext('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', () => controller.abort());
+    const log = { info() {}, warn() {}, error() {} };
+    const outcome = await runReview({
+      octokit: new Octokit({ auth: 'ghs_installation' }),
+      pull: { owner: 'acme', repo: 'orders', pullNumber: pull.number },
+      headSha: pull.headSha,
+      config: defaultConfig(),
+      publisher: { writes: new WriteQueue({ minIntervalMs: 0 }), log, commandPrefix: '/backend-review' },
+      log,
+      signal: controller.signal,
+    });
+    expect(outcome).toBe('stale');
+    expect(emu.checkRunsFor(pull)[0].conclusion).toBe('cancelled');
+    expect(emu.reviews).toHaveLength(0);
+    expect(emu.comments).toHaveLength(0);
   });
 });
