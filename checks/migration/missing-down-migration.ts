@@ -27,7 +27,7 @@ export default defineRule({
     guidance: 'Database Schema Design Reference › Zero-Downtime Migration Checklist',
     checklist: ['migration.rollback'],
     description:
-      'When a deploy has to be reverted, the framework runs the down step of each migration; if it is missing or empty, the schema stays ahead of the old code and the rollback is improvised under pressure. Write the reverse, or make the down step fail loudly with a note when the change cannot be undone (dropped data), so the rollback plan is explicit. Only frameworks that have down migrations are checked: golang-migrate (.up.sql needs a .down.sql), Knex, TypeORM, Sequelize and Kysely; node-pg-migrate only when `down` is present but empty (it infers the reverse otherwise).',
+      'When a deploy has to be reverted, the framework runs the down step of each migration; if it is missing or empty, the schema stays ahead of the old code and the rollback is improvised under pressure. Write the reverse, or make the down step fail loudly (or say in a comment) why the change cannot be undone, so the rollback plan is explicit. Only frameworks that have down migrations are checked: golang-migrate (.up.sql needs a .down.sql), Knex, TypeORM, Sequelize and Kysely; node-pg-migrate only when `down` is present but empty (it infers the reverse otherwise).',
     examples: {
       bad: [
         {
@@ -111,7 +111,7 @@ export default defineRule({
         ctx.report({
           path: m.path,
           startLine: down.line ?? 1,
-          message: `The \`down\` step is empty: \`${runner}\` will report success without undoing anything, leaving the schema ahead of the code it rolls back to. Write the reverse of \`up\`, or throw with a note when the change cannot be undone.`,
+          message: `The \`down\` step is empty: \`${runner}\` will report success without undoing anything, leaving the schema ahead of the code it rolls back to. Write the reverse of \`up\`, or throw (or leave a comment) saying why the change cannot be undone.`,
         });
       }
     }

@@ -34,7 +34,6 @@ const EXPECTED = [
   'migration/drop-column kysely/migrations/2024_03_01_drop_accounts_nickname.ts:4',
   'migration/dropped-column-still-referenced kysely/migrations/2024_03_01_drop_accounts_nickname.ts:4',
   'migration/missing-lock-timeout kysely/migrations/2024_03_01_drop_accounts_nickname.ts:4',
-  'migration/missing-down-migration kysely/migrations/2024_03_01_drop_accounts_nickname.ts:7',
   'migration/missing-lock-timeout kysely/migrations/2024_03_15_accounts_plan.ts:8',
   'migration/int-primary-key node-pg-migrate/migrations/1710000000000_create-products.js:7',
   'migration/missing-lock-timeout node-pg-migrate/migrations/1710000200000_products-category.ts:5',
@@ -60,6 +59,9 @@ const EXPECTED = [
   'migration/missing-lock-timeout typeorm/migration/1700000400000-DropOrderNotes.ts:5',
   'migration/timestamp-without-time-zone typeorm/migration/1700000500000-OrderShippedAt.ts:9',
   'migration/create-index-non-concurrent typeorm/migration/1700000500000-OrderShippedAt.ts:11 [fix]',
+  'migration/create-index-non-concurrent typeorm/migration/1700000600000-CustomerNameIndex.ts:5',
+  'migration/missing-lock-timeout typeorm/migration/1700000600000-CustomerNameIndex.ts:5',
+  'migration/add-foreign-key-validating node-pg-migrate/migrations/1710000400000_products-category-fk.js:2',
 ];
 
 let result: ReviewResult;
@@ -84,7 +86,8 @@ describe('JS/TS migration corpus', () => {
       const m = extractJsMigration(path, text, defaultConfig());
       expect(m?.framework, path).toBe(frameworks[path.split('/')[0]]);
       expect(m?.errors, path).toEqual([]);
-      expect(m?.statements.length, path).toBeGreaterThan(0);
+      // A batched backfill in a loop is deliberately not turned into statements.
+      if (!path.includes('backfill_users_display_name')) expect(m?.statements.length, path).toBeGreaterThan(0);
     }
   });
 

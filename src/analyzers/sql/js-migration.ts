@@ -210,8 +210,10 @@ function isEmptyBody(step: Step): boolean {
   if (!body) return true;
   // `{}`, `{ return; }`, `{ return Promise.resolve(); }`, `() => undefined` all do nothing.
   const nothing = (e: ts.Node | undefined) => !e || /^(undefined|null|Promise\.resolve\(\))$/.test(e.getText().replace(/\s+/g, ''));
-  if (ts.isBlock(body)) return body.statements.every((s) => ts.isEmptyStatement(s) || (ts.isReturnStatement(s) && nothing(s.expression)));
-  return nothing(body);
+  if (!ts.isBlock(body)) return nothing(body);
+  if (!body.statements.every((s) => ts.isEmptyStatement(s) || (ts.isReturnStatement(s) && nothing(s.expression)))) return false;
+  // A comment in an otherwise empty down ("nothing to undo: …") is a decision, not an omission.
+  return !/\/\/|\/\*/.test(body.getText());
 }
 
 // ---------------------------------------------------------------------------------------------
