@@ -1,3 +1,4 @@
+import { isTestOrGenerated } from '../../src/files.js';
 import { defineRule } from '../../src/rule.js';
 import { looksLikeSecretValue, SECRET_NAME } from '../../src/analyzers/secrets.js';
 
@@ -26,6 +27,8 @@ export default defineRule({
   text: {
     kinds: ['env'],
     check(ctx) {
+      // Test fixtures, vendored and generated files carry fake credentials and throwaway settings.
+      if (isTestOrGenerated(ctx.file.path)) return;
       const base = ctx.file.path.split('/').pop() ?? '';
       if (TEMPLATE_ENV.test(base.replace(/^\.env/, ''))) return;
       if (ctx.file.file.status === 'removed') return;

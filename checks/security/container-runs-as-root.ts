@@ -1,3 +1,4 @@
+import { isTestOrGenerated } from '../../src/files.js';
 import { defineRule } from '../../src/rule.js';
 
 // Base images whose default user is already unprivileged.
@@ -24,6 +25,8 @@ export default defineRule({
   text: {
     kinds: ['dockerfile'],
     check(ctx) {
+      // Test fixtures, vendored and generated files carry fake credentials and throwaway settings.
+      if (isTestOrGenerated(ctx.file.path)) return;
       // Development containers and CI tool images are not what runs in production.
       if (/(?:^|\/)\.devcontainer\/|(?:^|[./_-])(?:dev|development|test|ci|local)(?:[./_-]|$)[^/]*$/i.test(ctx.file.path)) return;
       const { lines } = ctx.file;

@@ -1,7 +1,8 @@
 import { ts } from 'ts-morph';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
-import { callee, enclosingFunction, functionName, importOf, prop, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
+import { callee, enclosingFunction, functionName, importOf, nameOf, prop, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
+import { hardcodedSecretOnLine } from './hardcoded-secret.js';
 
 /** The jsonwebtoken function a call reaches: `jwt.verify`, `verify` (named import). */
 function jwtFunction(call: ts.CallExpression, file: CodeFile): string | undefined {
@@ -122,8 +123,26 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression],
+    kinds: [ts.SyntaxKind.CallExpression, ts.SyntaxKind.PropertyAssignment],
     visit(node, ctx) {
+      if (ts.isPropertyAssignment(node)) {
+        // JwtModule.register({ secret: '…' }), fastify.register(jwt, { secret: '…' }), passport-jwt { secretOrKey: '…' }
+        const key = nameOf(node.name);
+        if (key !== 'secret' && key !== 'secretOrKey') return;
+        if (stringValue(node.initializer, ctx.file) === undefined || !ts.isObjectLiteralExpression(node.parent)) return;
+        const owner = node.parent.parent;
+        const c = owner && ts.isCallExpression(owner) ? callee(owner) : undefined;
+        const jwtConfig =
+          key === 'secretOrKey' ||
+          (!!c && /^(?:register|registerAsync|forRoot)$/.test(c.name) && (c.receiver === 'JwtModule' || (owner as ts.CallExpression).arguments.some((a) => ts.isIdentifier(a) && /jwt/i.test(importOf(ctx.file, a.text)?.module ?? ''))));
+        const line = ctx.file.lineOf(node);
+        if (!jwtConfig || hardcodedSecretOnLine(ctx.file.lineText(line))) return;
+        ctx.report({
+          startLine: line,
+          message: 'The JWT secret is a literal in the code: anyone with repository access can mint valid tokens for any user. Load it at runtime (`process.env.JWT_SECRET` or a secrets manager), rotate this one, and use at least 256 random bits.',
+        });
+        return;
+      }
       const call = node as ts.CallExpression;
       const fn = jwtFunction(call, ctx.file);
       if (!fn) return;

@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import { isTestOrGenerated } from '../../src/files.js';
 import { defineRule } from '../../src/rule.js';
 import { chainText, nameOf, NOT_SERVER_PATH, replaceInLine, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
 
@@ -76,6 +77,8 @@ export default defineRule({
   text: {
     kinds: ['env', 'yaml', 'dockerfile', 'json'],
     check(ctx) {
+      // Test fixtures, vendored and generated files carry fake credentials and throwaway settings.
+      if (isTestOrGenerated(ctx.file.path)) return;
       const { lines } = ctx.file;
       const local = LOCAL_FILE.test(ctx.file.path);
       for (let i = 0; i < lines.length; i++) {

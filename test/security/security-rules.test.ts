@@ -151,3 +151,25 @@ describe('config files', () => {
     expect(await run('security/tls-verification-disabled', 'test/helpers/db.ts', code)).toEqual([]);
   });
 });
+
+describe('security/jwt-unsafe configuration objects', () => {
+  it('flags literal secrets in JwtModule, @fastify/jwt and passport-jwt, not environment lookups', async () => {
+    const code = [
+      "import jwt from '@fastify/jwt';",
+      "JwtModule.register({ secret: 'dev-secret', signOptions: { expiresIn: '15m' } });",
+      "JwtModule.register({ secret: process.env.JWT_SECRET });",
+      "app.register(jwt, { secret: 'my-app-secret' });",
+      "export const opts = { jwtFromRequest: fromHeader, secretOrKey: 'shh' };",
+      "export const other = { secret: 'not-jwt' };",
+    ].join('\n');
+    expect(await lines('security/jwt-unsafe', 'src/a.ts', code)).toEqual([2, 4, 5]);
+  });
+});
+
+describe('text rules skip test fixtures', () => {
+  it('does not report secrets or TLS settings in test and e2e folders', async () => {
+    expect(await lines('security/plaintext-secret-in-manifest', 'test/fixtures/k8s.yaml', 'apiVersion: v1\nkind: ConfigMap\ndata:\n  DB_PASSWORD: ord-24x\n')).toEqual([]);
+    expect(await lines('security/committed-env-file', 'e2e/.env', 'DB_PASSWORD=Kq2p9x\n')).toEqual([]);
+    expect(await lines('security/container-runs-as-root', 'tests/docker/Dockerfile', 'FROM node:20\nCMD ["node"]\n')).toEqual([]);
+  });
+});
