@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { review } from '../../src/engine.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -87,5 +88,52 @@ describe('SQL the analyzer must survive', () => {
       const r = await scan('db/migrations/0005_x.sql', sql);
       expect(r.findings.filter((f) => f.ruleId.startsWith('backend-review/'))).toEqual([]);
     }
+  });
+});
+
+
+const FRAGMENTS = [
+  'ALTER TABLE orders ADD COLUMN x int NOT NULL',
+  'ALTER TABLE orders ALTER COLUMN x TYPE bigint',
+  'CREATE INDEX i ON orders (x)',
+  'CREATE INDEX CONCURRENTLY j ON orders (x)',
+  'DROP INDEX i',
+  'BEGIN',
+  'COMMIT',
+  "SET lock_timeout = '1s'",
+  'UPDATE orders SET x = 1',
+  'CREATE TABLE t (id serial PRIMARY KEY, at timestamp, price float8, o bigint REFERENCES orders (id))',
+  "CREATE TYPE e AS ENUM ('a')",
+  "ALTER TYPE e ADD VALUE 'b'",
+  'DO $$ BEGIN PERFORM 1; END $$',
+  'CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NEW; END $f$',
+  'COPY t FROM stdin;\n1\t2\n\\.',
+  '\\set x 1',
+  "SELECT 'unterminated",
+  '$$ dangling',
+  'ALTER TABEL broken',
+  "COMMENT ON TABLE t IS 'ünïcödé 😀'",
+  'TRUNCATE orders CASCADE',
+  'ALTER TABLE orders ADD CONSTRAINT c CHECK (x > 0)',
+  '/* block comment ; with semicolon */',
+  '-- line comment ;',
+];
+
+describe('fuzzed migrations', () => {
+  it('any mix of statements, broken ones included, never crashes a rule and keeps lines in the file', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 12 }), fc.constantFrom(';\n', ';', ';\n\n', '\n'), async (parts, sep) => {
+        const sql = parts.join(sep);
+        const r = await scan('db/migrations/0099_fuzz.sql', sql, { migrations: { postgres_version: 11 } });
+        expect(r.findings.filter((f) => f.ruleId.startsWith('backend-review/'))).toEqual([]);
+        const lines = sql.split('\n').length;
+        for (const f of r.findings) {
+          expect(f.startLine).toBeGreaterThanOrEqual(1);
+          expect(f.endLine).toBeLessThanOrEqual(lines);
+          if (f.fix) expect(f.fix.endLine).toBeLessThanOrEqual(lines);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
