@@ -391,6 +391,21 @@ describe('builder calls become the SQL the framework sends', () => {
       '}', // 9
     ].join('\n');
     const m = extract('src/migration/1-A.ts', code);
+    const more = [
+      "import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';", // 1
+      'export class B1 implements MigrationInterface {', // 2
+      '  async up(queryRunner: QueryRunner) {', // 3
+      "    await queryRunner.addColumn('order', new TableColumn({ name: 'note', type: 'varchar', length: '200' }));", // 4
+      "    await queryRunner.addColumn('order', new TableColumn({ name: 'flag', type: 'boolean', isNullable: false, default: 'false' }));", // 5
+      "    await queryRunner.dropIndex('order', 'IDX_old');", // 6
+      '  }', // 7
+      '}', // 8
+    ].join('\n');
+    expect(summary(extract('src/migration/2-B.ts', more))).toEqual([
+      '4-4 ALTER TABLE "order" ADD COLUMN note varchar(200) NOT NULL',
+      '5-5 ALTER TABLE "order" ADD COLUMN flag boolean NOT NULL DEFAULT false',
+      '6-6 DROP INDEX "IDX_old"',
+    ]);
     expect(m.runnerTransaction).toBe(false);
     expect(summary(m)).toEqual(['3-3 BEGIN', '4-4 ALTER TABLE "order" DROP COLUMN legacy', '5-5 COMMIT', '6-6 CREATE INDEX "IDX_a" ON "order" (a)', '7-7 BEGIN']);
   });

@@ -1240,6 +1240,12 @@ function pgmCall(call: ts.CallExpression, c: Collector): boolean {
 // =============================================================================================
 // TypeORM QueryRunner schema methods
 
+/** The options object of `new TableIndex({ … })` / `new TableColumn({ … })`. */
+function newArgument(node: ts.Expression | undefined, cls: string, c: Collector): ts.Expression | undefined {
+  if (!node || !ts.isNewExpression(node) || node.expression.getText(c.sf) !== cls) return undefined;
+  return node.arguments?.[0];
+}
+
 function typeormCall(call: ts.CallExpression, c: Collector): boolean {
   if (!ts.isPropertyAccessExpression(call.expression)) return false;
   if (!/queryRunner$/.test(call.expression.expression.getText(c.sf))) return false;
@@ -1266,6 +1272,27 @@ function typeormCall(call: ts.CallExpression, c: Collector): boolean {
       if (t && s1) add(`ALTER TABLE ${qualified(t)} RENAME TO ${ident(s1)}`);
       else return false;
       return true;
+    case 'dropIndex': {
+      const name = s1 ?? asString(asObject(evaluate(newArgument(call.arguments[1], 'TableIndex', c), c.consts))?.name);
+      if (!t || !name) return false;
+      add(`DROP INDEX ${ident(name)}`);
+      return true;
+    }
+    case 'addColumn': {
+      // new TableColumn({ name, type, isNullable, default }): TypeORM columns are NOT NULL unless isNullable.
+      const o = asObject(evaluate(newArgument(call.arguments[1], 'TableColumn', c), c.consts));
+      const name = asString(o?.name);
+      let type = asString(o?.type);
+      if (!t || !o || !name || !type) return false;
+      if (typeof o.length === 'number' || typeof o.length === 'string') type += `(${o.length})`;
+      let def = `${ident(name)} ${type}`;
+      if (o.isNullable !== true) def += ' NOT NULL';
+      if (typeof o.default === 'string' || typeof o.default === 'number') def += ` DEFAULT ${o.default}`;
+      else if (o.default !== undefined) return false;
+      if (o.isUnique === true) def += ' UNIQUE';
+      add(`ALTER TABLE ${qualified(t)} ADD COLUMN ${def}`);
+      return true;
+    }
     case 'createIndex': {
       const idx = call.arguments[1];
       if (!t || !idx || !ts.isNewExpression(idx) || idx.expression.getText(c.sf) !== 'TableIndex') return false;
