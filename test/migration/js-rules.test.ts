@@ -20,6 +20,13 @@ describe('create-index-non-concurrent on JS/TS migrations', () => {
     expect(found.map((f) => [f.startLine, f.endLine, f.fix])).toEqual([[3, 3, undefined]]);
   });
 
+  it('is suppressed by a // backend-review-ignore comment above the builder call', async () => {
+    const code =
+      "exports.up = function (knex) {\n  return knex.schema.alterTable('countries', (table) => {\n    // backend-review-ignore migration/create-index-non-concurrent: 250 rows\n    table.index(['code']);\n  });\n};\n";
+    const result = await runExample(createIndex, { path: 'db/migrations/20240301_idx.js', code });
+    expect(result.findings.map((f) => f.ruleId)).toEqual([]);
+  });
+
   it('stays quiet on an index of a table the same Knex migration creates', async () => {
     const code =
       "exports.up = async (knex) => {\n  await knex.schema.createTable('events', (t) => {\n    t.bigIncrements('id');\n    t.bigInteger('account_id').index();\n  });\n  await knex.schema.alterTable('events', (t) => {\n    t.index(['id', 'account_id']);\n  });\n};\n";
