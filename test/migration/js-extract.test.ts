@@ -200,6 +200,11 @@ describe('SQL in strings keeps its TS lines', () => {
     expect(extract('migrations/a.ts', kysely).errors).toEqual([]);
   });
 
+  it('turns sequelize.query replacements into parameters, leaving ::casts alone', () => {
+    const code = "module.exports = {\n  async up(queryInterface) {\n    await queryInterface.sequelize.query('UPDATE invoices SET status = :status WHERE total::numeric > 0', { replacements: { status: 'x' } });\n  },\n};\n";
+    expect(summary(extract('migrations/1-a.js', code))).toEqual(['3-3 UPDATE invoices SET status = $1 WHERE total::numeric > 0']);
+  });
+
   it('turns knex.raw bindings into parameters', () => {
     const m = extract('migrations/a.js', "exports.up = (knex) => knex.raw('UPDATE ?? SET a = ? WHERE id = ?', ['orders', 1, 2]);\n");
     expect(m.statements.map((s) => s.kind)).toEqual(['UpdateStmt']);

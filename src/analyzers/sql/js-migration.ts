@@ -292,8 +292,8 @@ export class Collector {
     if (!mapped) return;
     let { sql, positions } = mapped;
     if (opts.bindings) {
-      // knex.raw('… ?? … ?', [bindings]): identifier and value placeholders.
-      ({ sql, positions } = replaceMapped(sql, positions, /\?\?|\?(?![|&])/g, (m) => (m === '??' ? '__binding__' : '$1')));
+      // knex.raw('… ?? … ?', [bindings]) and sequelize.query('… :name …', { replacements }).
+      ({ sql, positions } = replaceMapped(sql, positions, /\?\?|\?(?![|&])|(?<![:\w]):[A-Za-z_]\w*/g, (m) => (m === '??' ? '__binding__' : '$1')));
     }
     const parsed = parseSql(sql);
     // AST locations are UTF-8 byte offsets into `sql`; map them to characters, then to TS lines.
