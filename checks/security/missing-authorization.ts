@@ -41,7 +41,10 @@ export function unprotectedRoutes(index: RouteIndex): { route: Route; siblings: 
       if (authed.length < 2 || authed.length / others.length < 0.75) continue;
       // Public reads next to authenticated writes is a design, not an omission.
       if (SAFE.has(r.method) && !authed.some((o) => SAFE.has(o.method))) continue;
-      const handler = r.handler ? r.handler.getText(index.changed.get(r.file)?.file.sourceFile) : '';
+      // Registered before `router.use(auth)` on purpose: Express routes above the guard are the public ones.
+      const fr = index.changed.get(r.file);
+      if (fr?.uses.some((u) => u.router === r.owner && u.pos > r.node.getStart() && u.middleware.some(isAuth))) continue;
+      const handler = r.handler ? r.handler.getText(fr?.file.sourceFile) : '';
       if (INLINE_CHECK.test(handler)) continue;
       out.push({ route: r, siblings: authed, common: commonOwn(authed) });
     }

@@ -157,3 +157,15 @@ describe('observability/missing-request-id', () => {
     expect(fs).toEqual([]);
   });
 });
+
+describe('security/missing-authorization and registration order', () => {
+  it('leaves routes registered above router.use(auth) alone: they are public by construction', async () => {
+    const fs = await run([missingAuthorization], {
+      changed: {
+        'src/routes/catalog.ts':
+          "import { Router } from 'express';\nexport const catalog = Router();\ncatalog.get('/featured', featured);\ncatalog.use(requireAuth);\ncatalog.get('/favorites', favorites);\ncatalog.post('/favorites', addFavorite);\ncatalog.delete('/favorites/:id', removeFavorite);\n",
+      },
+    });
+    expect(fs).toEqual([]);
+  });
+});
