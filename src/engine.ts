@@ -88,7 +88,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
         : extractJsMigration(file.path, file.content!, config);
       if (migration) migrations.push(migration);
     }
-    await attachSchemaModels(migrations, changeSet.tree, config);
+    await attachSchemaModels(migrations, changeSet.tree, config, changeSet);
     for (const migration of migrations) runMigrationRules(migration, sqlRules, config, reporter, guard);
   }
 

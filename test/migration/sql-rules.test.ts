@@ -104,6 +104,30 @@ describe('schema model from earlier migrations', () => {
   });
 });
 
+describe('tables created earlier in the same pull request', () => {
+  const files: Files = {
+    'db/migrations/0001_invoices.sql': 'CREATE TABLE invoices (id bigint PRIMARY KEY, order_id bigint);\n',
+    'db/migrations/0002_invoices_idx.sql': 'CREATE INDEX invoices_order_idx ON invoices (order_id);\n',
+  };
+  const ids = ['migration/create-index-non-concurrent'];
+  const diff = async (added: string[]) => {
+    const list: ChangedFile[] = added.map((path) => ({ path, status: 'added', content: files[path], changedLines: 'all' }));
+    const r = await review(
+      { mode: 'diff', files: list, tree: { paths: async () => Object.keys(files), read: async (p) => files[p] } },
+      validateConfig({}, 'test'),
+      { rules: ids.map((id) => ruleById.get(id)!) },
+    );
+    return at(r.findings);
+  };
+  it('count as new in diff mode when the PR adds the creating file', async () => {
+    expect(await diff(['db/migrations/0001_invoices.sql', 'db/migrations/0002_invoices_idx.sql'])).toEqual([]);
+  });
+  it('are existing when the creating migration is already merged, or in scan mode', async () => {
+    expect(await diff(['db/migrations/0002_invoices_idx.sql'])).toEqual(['create-index-non-concurrent:db/migrations/0002_invoices_idx.sql:1']);
+    expect(at(await run(files, ids))).toEqual(['create-index-non-concurrent:db/migrations/0002_invoices_idx.sql:1']);
+  });
+});
+
 describe('schema model cost', () => {
   it('lists the tree once and reads each unchanged migration of the folder once per review', async () => {
     const unchanged: Files = {};

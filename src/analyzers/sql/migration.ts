@@ -40,6 +40,11 @@ export interface Migration {
    * indexes, validated NOT NULL checks). Set by attachSchemaModels once per review.
    */
   schema?: SchemaModel;
+  /**
+   * Tables created by earlier migration files that the pull request adds: still empty when
+   * this migration runs, so they count as new (diff mode only).
+   */
+  tablesNewInChange?: Set<string>;
   /** The schema after every migration of the folder (later ones included). Shared; do not modify. */
   folderSchema?: SchemaModel;
 }
@@ -104,7 +109,7 @@ export function createState(migration: Migration, config: Config): StatementStat
     lockTimeoutSet: false,
     statementTimeoutSet: false,
     postgresVersion: config.migrations.postgres_version,
-    newTables: new Set(),
+    newTables: new Set(migration.tablesNewInChange ?? []),
     newIndexes: new Set(),
     schema: migration.schema ? migration.schema.clone() : new SchemaModel(),
     isNewTable(relation) {

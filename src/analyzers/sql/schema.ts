@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import { classify } from '../../files.js';
-import type { RepoTree } from '../../model.js';
+import type { ChangeSet, RepoTree } from '../../model.js';
 import type { Migration } from './migration.js';
 import { parseSql, type ParsedStatement } from './parse.js';
 
@@ -405,7 +405,15 @@ const naturalCompare = (a: string, b: string) => a.localeCompare(b, 'en', { nume
  * migrations in its folder (sorted by file name) created. Each folder is read and parsed
  * once per review, however many of its migrations changed.
  */
-export async function attachSchemaModels(migrations: Migration[], tree: RepoTree | undefined, config: Config): Promise<void> {
+export async function attachSchemaModels(
+  migrations: Migration[],
+  tree: RepoTree | undefined,
+  config: Config,
+  changeSet?: Pick<ChangeSet, 'mode' | 'files'>,
+): Promise<void> {
+  // In a pull request, a table created by a migration file the PR adds is empty when the
+  // later migrations of the same PR run, so they may index or constrain it freely.
+  const addedInDiff = new Set(changeSet?.mode === 'diff' ? changeSet.files.filter((f) => f.status === 'added').map((f) => f.path) : []);
   const byFolder = new Map<string, Map<string, Migration>>();
   for (const m of migrations) {
     const slot = migrationSlot(m.path);
@@ -446,11 +454,19 @@ export async function attachSchemaModels(migrations: Migration[], tree: RepoTree
       batch.forEach((p, j) => texts.set(p, read[j]));
     }
     const model = new SchemaModel();
+    const newInChange = new Set<string>();
     for (const path of ordered) {
       const m = changed.get(path);
       if (m) {
         m.schema = model.clone();
+        if (newInChange.size > 0) m.tablesNewInChange = new Set(newInChange);
         model.applyAll(m.statements);
+        if (addedInDiff.has(path)) {
+          for (const st of m.statements) {
+            if (st.kind === 'CreateStmt') newInChange.add(ident(st.ast.relation?.relname));
+            else if (st.kind === 'CreateTableAsStmt') newInChange.add(ident(st.ast.into?.rel?.relname));
+          }
+        }
         continue;
       }
       const text = texts.get(path);
