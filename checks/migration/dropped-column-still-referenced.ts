@@ -10,6 +10,8 @@ interface Removal extends ColumnRef {
 }
 
 const MAX_FILE = 512 * 1024;
+/** Bound on files read from a very large tree (on GitHub every read is a network fetch). */
+const MAX_FILES = 20_000;
 
 /** Columns dropped or renamed on tables that existed before the migration. */
 function removals(migrations: { path: string; statements: SqlStatement[] }[]): Removal[] {
@@ -113,6 +115,7 @@ export default defineRule({
     const refs: ColumnRef[] = removed;
     const lowerColumns = [...new Set(removed.map((r) => r.column.toLowerCase()))];
     const found = new Map<ColumnRef, Reference[]>();
+    let read = 0;
     for (const path of paths) {
       const kinds = classify(path, ctx.config);
       const prisma = kinds.has('prisma-schema');
@@ -120,6 +123,7 @@ export default defineRule({
       if (!kinds.has('code') && !prisma && !sqlFile) continue;
       const file = changed.get(path);
       if (file?.status === 'removed') continue;
+      if (!file && ++read > MAX_FILES) break;
       const text = file?.content ?? (ctx.tree ? await ctx.tree.read(path) : undefined);
       if (!text || text.length > MAX_FILE) continue;
       // Cheap pre-filter before any parsing: the column name (or its camelCase form) must occur.
