@@ -132,6 +132,16 @@ export function checkHandler(route: Route, file: CodeFile): Finding | undefined 
   }
 }
 
+const VALIDATOR = /validat|celebrate|schema|zod|joi|yup|^query\.|^checkSchema|^check\./i;
+
+/** A validation middleware or a Fastify route schema with a maximum checks the size before the handler. */
+function validatedElsewhere(route: Route, file: CodeFile): boolean {
+  if (route.middleware.some((m) => VALIDATOR.test(m.name))) return true;
+  const registration = route.node.getText(file.sourceFile);
+  const handler = route.handler && route.framework !== 'nest' ? route.handler.getText(file.sourceFile) : '';
+  return /\bmaximum\b|\.max\(|\bmax\s*:/.test(registration.replace(handler, ''));
+}
+
 function templateHead(span: ts.TemplateSpan): string {
   const t = span.parent as ts.TemplateExpression;
   const i = t.templateSpans.indexOf(span);
@@ -179,7 +189,7 @@ export default defineRule({
     kinds: [ts.SyntaxKind.SourceFile],
     visit(_node, ctx) {
       for (const route of routesOf(ctx.file).routes) {
-        if (route.method !== 'GET') continue;
+        if (route.method !== 'GET' || validatedElsewhere(route, ctx.file)) continue;
         const f = checkHandler(route, ctx.file);
         if (!f) continue;
         const capped = f.fixAt ? `Math.min(${f.fixAt.text}, 100)` : undefined;

@@ -289,3 +289,15 @@ module.exports = router;
     expect(fs).toEqual([]);
   });
 });
+
+describe('api/unbounded-page-size with validation before the handler', () => {
+  it('trusts validation middleware and Fastify schemas with a maximum', async () => {
+    const fs = await run([unboundedPageSize], {
+      changed: {
+        'src/express.ts': "import { Router } from 'express';\nimport { query } from 'express-validator';\nexport const r = Router();\nr.get('/orders', query('limit').isInt({ min: 1, max: 100 }), async (req, res) => {\n  res.json(await Order.find().limit(Number(req.query.limit)));\n});\n",
+        'src/fastify.ts': "export default async function orders(app) {\n  app.get('/orders', { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', maximum: 100 } } } } }, async (request) => {\n    return app.db.order.findMany({ take: request.query.limit });\n  });\n}\n",
+      },
+    });
+    expect(fs).toEqual([]);
+  });
+});
