@@ -325,3 +325,22 @@ app.register(async (instance) => {
     expect(resolveRoutes([users, app]).map((r) => [r.path, r.mounted])).toEqual([['/v1/users/:id', true]]);
   });
 });
+
+describe('route model: prefixes computed at runtime', () => {
+  it('marks routes under a computed prefix as not mounted', () => {
+    const fr = parse(
+      'src/app.ts',
+      "import express from 'express';\nconst app = express();\nconst orders = express.Router();\norders.get('/', list);\napp.use(config.apiPrefix, requireAuth, orders);\napp.listen(3000);\n",
+    );
+    expect(fr.routes.map((r) => [r.path, r.mounted, names(r)])).toEqual([['/', false, ['requireAuth']]]);
+  });
+
+  it('does not complete Nest paths when the global prefix is a variable or RouterModule is used', () => {
+    const ctrl = parse('src/orders.controller.ts', "import { Controller, Get } from '@nestjs/common';\n@Controller('orders')\nexport class OrdersController {\n  @Get() list() {}\n}\n");
+    const main = parse('src/main.ts', "import { NestFactory } from '@nestjs/core';\nconst app = await NestFactory.create(AppModule);\napp.setGlobalPrefix(process.env.API_PREFIX);\nawait app.listen(3000);\n");
+    expect(resolveRoutes([main, ctrl]).map((r) => r.mounted)).toEqual([false]);
+    const routerModule = parse('src/app.module.ts', "import { RouterModule } from '@nestjs/core';\n@Module({ imports: [RouterModule.register([{ path: 'v2', module: OrdersModule }])] })\nexport class AppModule {}\n");
+    const main2 = parse('src/main.ts', "import { NestFactory } from '@nestjs/core';\nconst app = await NestFactory.create(AppModule);\nawait app.listen(3000);\n");
+    expect(resolveRoutes([main2, routerModule, ctrl]).map((r) => r.mounted)).toEqual([false]);
+  });
+});

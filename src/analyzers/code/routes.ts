@@ -152,6 +152,8 @@ const FRAMEWORK_MODULES: Record<string, Framework> = {
 };
 
 const cache = new WeakMap<CodeFile, FileRoutes>();
+/** A prefix computed at runtime (`app.use(config.prefix, r)`): routes below it are not `mounted`. */
+export const UNKNOWN_PREFIX = '\u0000?';
 // The enum itself: `ts.SyntaxKind` is a getter on the ts-morph namespace, too slow for a hot loop.
 const K = ts.SyntaxKind;
 const HANDLER_FIRST = /^_?(req|request|ctx|c|context|event)$/;
@@ -518,6 +520,7 @@ function extract(file: CodeFile): FileRoutes {
     if (method === 'setGlobalPrefix') {
       const p = stringValue(args[0]);
       if (p !== undefined) fr.globalPrefix = p;
+      else if (args[0]) fr.globalPrefix = UNKNOWN_PREFIX;
       const opts = args[1] && unwrap(args[1]);
       const exclude = opts && ts.isObjectLiteralExpression(opts) ? propValue(opts, 'exclude') : undefined;
       if (exclude && ts.isArrayLiteralExpression(exclude)) {
@@ -608,9 +611,9 @@ function extract(file: CodeFile): FileRoutes {
     if (method === 'route' && args.length >= 2) {
       // hono: app.route('/prefix', sub)
       const owner = ownerOf(root.name, call);
-      const prefix = stringValue(args[0]);
+      const prefix = stringValue(args[0]) ?? UNKNOWN_PREFIX;
       const child = unwrap(args[1]);
-      if (owner && prefix !== undefined && ts.isIdentifier(child)) {
+      if (owner && ts.isIdentifier(child)) {
         fr.mounts.push({ parent: owner, prefix, child: child.text, middleware: [], node: call, line: file.lineOf(call), pos: call.getStart(sf) });
       }
       continue;
@@ -631,7 +634,8 @@ function extract(file: CodeFile): FileRoutes {
         if (!args[0]) continue;
         const target = unwrap(args[0]);
         const opts = args[1] && unwrap(args[1]);
-        const prefix = (opts && ts.isObjectLiteralExpression(opts) && stringValue(propValue(opts, 'prefix'))) || '';
+        const prefixExpr = opts && ts.isObjectLiteralExpression(opts) ? propValue(opts, 'prefix') : undefined;
+        const prefix = prefixExpr ? (stringValue(prefixExpr) ?? UNKNOWN_PREFIX) : '';
         const childName = pluginName(target, fr);
         if (childName) fr.mounts.push({ parent: owner, prefix, child: childName, middleware: [], node: call, line, pos });
         // a registered plugin is also middleware-like for the scope (rate limit, auth)
@@ -645,6 +649,10 @@ function extract(file: CodeFile): FileRoutes {
       if (first !== undefined) {
         path = first;
         i = 1;
+      } else if (args.length >= 2 && args[0] && (ts.isTemplateExpression(args[0]) || ts.isPropertyAccessExpression(args[0]) || (ts.isIdentifier(args[0]) && /(prefix|path|base|url|root|mount)$/i.test(args[0].text)))) {
+        // app.use(config.apiPrefix, router), app.use(`${BASE}/users`, router): the prefix is not known
+        path = UNKNOWN_PREFIX;
+        i = 1;
       }
       const before: RouteMiddleware[] = [];
       for (; i < args.length; i++) {
@@ -655,7 +663,7 @@ function extract(file: CodeFile): FileRoutes {
         // An identifier may be a router or a middleware; resolution drops the ones that are routers.
         if (!child || (ts.isIdentifier(a) && !/(Router|Routes|router|routes)$/.test(a.text))) before.push(...mw(a, sf));
       }
-      if (before.length) fr.uses.push({ router: owner, path: path.replace(/\/?\*$/, ''), middleware: before, pos, line });
+      if (before.length && path !== UNKNOWN_PREFIX) fr.uses.push({ router: owner, path: path.replace(/\/?\*$/, ''), middleware: before, pos, line });
       continue;
     }
   }
@@ -985,9 +993,12 @@ export function resolveRoutes(files: FileRoutes[]): Route[] {
     }
   }
   const nestMainFile = files.find((f) => f.globalPrefix !== undefined);
-  const nestPrefix = nestMainFile?.globalPrefix;
+  const nestPrefix = nestMainFile?.globalPrefix === UNKNOWN_PREFIX ? '' : nestMainFile?.globalPrefix;
   const nestExclude = new Set(nestMainFile?.globalPrefixExclude ?? []);
-  const nestMain = files.some((f) => f.globalPrefix !== undefined || f.routers.size > 0 && [...f.routers.values()].some((r) => r.framework === 'nest' && r.kind === 'app'));
+  const nestMain =
+    nestMainFile?.globalPrefix !== UNKNOWN_PREFIX &&
+    !files.some((f) => /\bRouterModule\b/.test(f.file.text)) && // module-level prefixes are not read
+    files.some((f) => f.globalPrefix !== undefined || (f.routers.size > 0 && [...f.routers.values()].some((r) => r.framework === 'nest' && r.kind === 'app')));
 
   interface Chain {
     prefix: string;
@@ -1007,10 +1018,11 @@ export function resolveRoutes(files: FileRoutes[]): Route[] {
       seen.add(k);
       const { mount, parentFile } = ps[0];
       const up = chainOf(parentFile, mount.parent, seen);
-      const inherited = usesBefore(parentFile, mount.parent, mount.pos, mount.prefix, isRouter);
+      const unknown = mount.prefix === UNKNOWN_PREFIX;
+      const inherited = usesBefore(parentFile, mount.parent, mount.pos, unknown ? '' : mount.prefix, isRouter);
       result = {
-        prefix: joinPath(up.prefix, mount.prefix, own),
-        mounted: up.mounted,
+        prefix: joinPath(up.prefix, unknown ? '' : mount.prefix, own),
+        mounted: up.mounted && !unknown,
         middleware: [...up.middleware, ...inherited, ...mount.middleware],
       };
     }
