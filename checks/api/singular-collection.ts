@@ -10,14 +10,16 @@ const NOT_COLLECTIONS = new Set([
   'stream', 'proxy', 'export', 'import', 'sync', 'track', 'login', 'logout', 'checkout', 'pay', 'join', 'follow', 'accept', 'reject',
   'approve', 'cancel', 'activate', 'health', 'metrics', 'docs', 'data', 'media', 'people', 'children', 'staff', 'feedback', 'info',
   'metadata', 'inventory', 'equipment', 'software', 'config', 'lookup', 'by', 'for', 'from', 'to', 'page', 'tenant', 'org', 'i18n',
-  'locale', 'lang', 'version', 'latest', 'current', 'internal', 'external', 'legacy', 'graphql', 'rpc', 'trpc', 'ws', 'socket',
+  'locale', 'lang', 'version', 'status', 'latest', 'resend', 'request', 'get', 'find', 'check', 'send', 'current', 'internal', 'external', 'legacy', 'graphql', 'rpc', 'trpc', 'ws', 'socket',
 ]);
 
 /** A lowercase word that reads as a singular noun. */
 export function singularNoun(word: string): boolean {
   if (!/^[a-z][a-z-]{2,}$/.test(word)) return false;
-  const last = word.split('-').pop()!;
-  if (NOT_COLLECTIONS.has(word) || NOT_COLLECTIONS.has(last)) return false;
+  const parts = word.split('-');
+  const last = parts[parts.length - 1];
+  // `verify-email/:token`, `by-email/:email`: an action or a lookup, not a collection
+  if (NOT_COLLECTIONS.has(word) || NOT_COLLECTIONS.has(last) || NOT_COLLECTIONS.has(parts[0])) return false;
   if (/(ing|ed|ics|ware|data|media|info|ment)$/.test(last)) return false;
   if (/s$/.test(last) && !/(ss|us|is)$/.test(last)) return false;
   return true;

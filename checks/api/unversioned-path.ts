@@ -57,6 +57,8 @@ export default defineRule({
     const byFile = new Map<string, typeof index.routes>();
     for (const r of index.routes) {
       if (!r.mounted || r.version !== undefined || isPublicPath(r.path) || OPS_PATH.test(r.path) || r.path === '/') continue;
+      // Pages and redirects of a server-rendered site are not an API contract.
+      if (r.handler && /\.render\(|sendFile\(|\.redirect\(/.test(r.handler.getText())) continue;
       if (segments(r.path).some((s) => VERSION_SEGMENT.test(s))) continue;
       byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
     }

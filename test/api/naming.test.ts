@@ -160,3 +160,15 @@ describe('api/unversioned-path in diff mode', () => {
     expect(result.findings[0].message).toContain('`GET /orders`, `GET /orders/:id`, `POST /refunds`');
   });
 });
+
+describe('naming rules stay quiet on actions and pages', () => {
+  it('does not read hyphenated actions as collections, nor rendered pages as API routes', async () => {
+    const fs = await run([singularCollection, unversionedPath], {
+      changed: {
+        'src/app.ts':
+          "import express from 'express';\nconst app = express();\napp.get('/verify-email/:token', verifyEmail);\napp.get('/v1/by-email/:email', lookup);\napp.get('/status/:jobId', jobStatus);\napp.get('/about', (_req, res) => res.render('about'));\napp.get('/old-home', (_req, res) => res.redirect(301, '/'));\napp.listen(3000);\n",
+      },
+    });
+    expect(fs).toEqual([]);
+  });
+});
