@@ -346,7 +346,8 @@ describe('builder calls become the SQL the framework sends', () => {
       "    .alterColumn('email', (col) => col.setNotNull())", // 11
       '    .execute();', // 12
       "  await db.schema.dropTable('tmp').ifExists().execute();", // 13
-      '}', // 14
+      "  await db.schema.withSchema('billing').alterTable('invoices').dropColumn('legacy').execute();", // 14
+      '}', // 15
     ].join('\n');
     expect(summary(extract('migrations/a.ts', code))).toEqual([
       '3-3 CREATE INDEX orders_a_idx ON orders (a, b DESC)',
@@ -357,6 +358,7 @@ describe('builder calls become the SQL the framework sends', () => {
       '10-10 ALTER TABLE orders ALTER COLUMN total TYPE bigint',
       '11-11 ALTER TABLE orders ALTER COLUMN email SET NOT NULL',
       '13-13 DROP TABLE IF EXISTS tmp',
+      '14-14 ALTER TABLE billing.invoices DROP COLUMN legacy',
     ]);
   });
 

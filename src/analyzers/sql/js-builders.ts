@@ -153,7 +153,7 @@ function knexDefault(arg: ts.Expression | undefined, c: Collector): string | und
   return literal(arg.getText(c.sf));
 }
 
-function knexType(method: string, args: ts.NodeArray<ts.Expression>, c: Collector, table: string, col: string): string | undefined {
+function knexType(method: string, args: ts.NodeArray<ts.Expression>, c: Collector, col: string): string | undefined {
   const num = (i: number) => {
     const v = evaluate(args[i], c.consts);
     return typeof v === 'number' ? v : undefined;
@@ -217,7 +217,6 @@ function knexType(method: string, args: ts.NodeArray<ts.Expression>, c: Collecto
       return `text CHECK (${ident(col)} IN (${values.map((v) => literal(v)).join(', ')}))`;
     }
     default:
-      void table;
       return undefined;
   }
 }
@@ -257,7 +256,7 @@ function knexColumn(chain: ChainCall[], c: Collector, table: string, node: ts.No
   if (!KNEX_COLUMN_TYPES.has(head.name)) return undefined;
   const colName = asString(evaluate(head.args[0], c.consts)) ?? (head.name === 'increments' || head.name === 'bigIncrements' ? 'id' : undefined);
   if (!colName) return { name: '', unknown: true, node, nameNode: head.nameNode };
-  const col: KnexColumn = { name: colName, type: knexType(head.name, head.args, c, table, colName), node, nameNode: head.nameNode };
+  const col: KnexColumn = { name: colName, type: knexType(head.name, head.args, c, colName), node, nameNode: head.nameNode };
   if (!col.type) col.unknown = true;
   if ((head.name === 'increments' || head.name === 'bigIncrements') && asObject(evaluate(head.args[1], c.consts))?.primaryKey === false) {
     col.type = head.name === 'increments' ? 'serial' : 'bigserial';
@@ -598,7 +597,7 @@ function kyselyExpr(arg: ts.Expression | undefined, c: Collector): string | unde
 }
 
 /** The column definition of addColumn(name, type, (col) => col.notNull()…). */
-function kyselyColumn(step: ChainCall, c: Collector): { name: string; def: string; extras: string[] } | undefined {
+function kyselyColumn(step: ChainCall, c: Collector): { name: string; def: string } | undefined {
   const name = asString(evaluate(step.args[0], c.consts));
   const type = kyselyType(step.args[1], c);
   if (!name || !type) return undefined;
@@ -658,18 +657,21 @@ function kyselyColumn(step: ChainCall, c: Collector): { name: string; def: strin
       }
     }
   }
-  return { name, def, extras: [] };
+  return { name, def };
 }
 
 function kyselySchema(call: ts.CallExpression, c: Collector): boolean {
-  const { root, calls } = flattenChain(call);
-  if (!(ts.isPropertyAccessExpression(root) && root.name.text === 'schema') || calls.length === 0) return false;
+  const { root, calls: all } = flattenChain(call);
+  if (!(ts.isPropertyAccessExpression(root) && root.name.text === 'schema') || all.length === 0) return false;
+  // db.schema.withSchema('billing').createTable(…)
+  const schema = all[0].name === 'withSchema' ? asString(evaluate(all[0].args[0], c.consts)) : undefined;
+  const calls = all[0].name === 'withSchema' ? all.slice(1) : all;
+  if (calls.length === 0) return true;
   const [head, ...rest] = calls;
   const arg0 = asString(evaluate(head.args[0], c.consts));
   if (!arg0) return true;
   const has = (n: string) => rest.some((r) => r.name === n);
   const pos = head.nameNode.getStart(c.sf);
-  let schema: string | undefined;
   switch (head.name) {
     case 'createTable': {
       const defs: { text: string; node: ts.Node }[] = [];
@@ -695,7 +697,7 @@ function kyselySchema(call: ts.CallExpression, c: Collector): boolean {
       break;
     }
     case 'dropTable':
-      c.addGenerated(`DROP TABLE ${has('ifExists') ? 'IF EXISTS ' : ''}${qualified(arg0)}${has('cascade') ? ' CASCADE' : ''}`, call, pos);
+      c.addGenerated(`DROP TABLE ${has('ifExists') ? 'IF EXISTS ' : ''}${qualified(arg0, schema)}${has('cascade') ? ' CASCADE' : ''}`, call, pos);
       break;
     case 'createIndex': {
       const on = rest.find((r) => r.name === 'on');
@@ -723,17 +725,17 @@ function kyselySchema(call: ts.CallExpression, c: Collector): boolean {
       });
       const cols2 = exprText ? `(${exprText})` : parts.join(', ');
       c.addGenerated(
-        `CREATE ${has('unique') ? 'UNIQUE ' : ''}INDEX ${has('concurrently') ? 'CONCURRENTLY ' : ''}${has('ifNotExists') ? 'IF NOT EXISTS ' : ''}${ident(arg0)} ON ${qualified(table)}${method && /^\w+$/.test(method) ? ` USING ${method}` : ''} (${cols2})`,
+        `CREATE ${has('unique') ? 'UNIQUE ' : ''}INDEX ${has('concurrently') ? 'CONCURRENTLY ' : ''}${has('ifNotExists') ? 'IF NOT EXISTS ' : ''}${ident(arg0)} ON ${qualified(table, schema)}${method && /^\w+$/.test(method) ? ` USING ${method}` : ''} (${cols2})`,
         call,
         pos,
       );
       break;
     }
     case 'dropIndex':
-      c.addGenerated(`DROP INDEX ${has('concurrently') ? 'CONCURRENTLY ' : ''}${has('ifExists') ? 'IF EXISTS ' : ''}${qualified(arg0)}${has('cascade') ? ' CASCADE' : ''}`, call, pos);
+      c.addGenerated(`DROP INDEX ${has('concurrently') ? 'CONCURRENTLY ' : ''}${has('ifExists') ? 'IF EXISTS ' : ''}${qualified(arg0, schema)}${has('cascade') ? ' CASCADE' : ''}`, call, pos);
       break;
     case 'alterTable': {
-      const t = qualified(arg0);
+      const t = qualified(arg0, schema);
       for (const step of rest) {
         const p = step.nameNode.getStart(c.sf);
         const a0 = asString(evaluate(step.args[0], c.consts));
