@@ -63,8 +63,9 @@ export default defineRule({
       const call = node as ts.CallExpression | ts.NewExpression;
       const args = call.arguments ?? ts.factory.createNodeArray();
       if (args.length === 0) return;
-      const name = chainText(call.expression);
       const c = callee(call);
+      if (!c || !(c.name === 'eval' || c.name === 'Function' || c.name === 'setTimeout' || c.name === 'setInterval' || c.name === 'Script' || VM_FUNCTIONS.has(c.name))) return;
+      const name = chainText(call.expression);
       let what: string | undefined;
       let inputs: readonly ts.Expression[] = [];
       if (ts.isNewExpression(call)) {

@@ -48,7 +48,9 @@ export default defineRule({
     kinds: [ts.SyntaxKind.CallExpression],
     visit(node, ctx) {
       const call = node as ts.CallExpression;
-      if (chainText(call.expression) !== 'Math.random' || NOT_SERVER_PATH.test(ctx.file.path)) return;
+      const e = call.expression;
+      if (!ts.isPropertyAccessExpression(e) || e.name.text !== 'random' || !ts.isIdentifier(e.expression) || e.expression.text !== 'Math') return;
+      if (NOT_SERVER_PATH.test(ctx.file.path)) return;
       const name = purpose(call);
       if (!name || !SECRET_PURPOSE.test(name) || NOT_SECRET.test(name)) return;
       ctx.report({

@@ -56,8 +56,15 @@ type Callee = { name: string; readonly receiver?: string; receiverNode?: ts.Expr
  * The called function's own name and the receiver: `pool.query` → { name: 'query', receiver: 'pool' }.
  * Cheap: the receiver's dotted text is only built when a rule reads it.
  */
+let lastCall: ts.Node | undefined;
+let lastCallee: Callee;
 export function callee(call: ts.CallExpression | ts.NewExpression): Callee {
-  return computeCallee(call);
+  // The engine hands the same node to every interested rule in a row: one entry of memory is enough.
+  if (call !== lastCall) {
+    lastCall = call;
+    lastCallee = computeCallee(call);
+  }
+  return lastCallee;
 }
 
 class CalleeInfo {

@@ -36,6 +36,13 @@ const CARRIERS = /^(?:String|decodeURIComponent|decodeURI|unescape|JSON\.parse|B
 
 type Scope = ts.FunctionLikeDeclaration | ts.SourceFile;
 
+const FIRST_TYPE = ts.SyntaxKind.FirstTypeNode;
+const LAST_TYPE = ts.SyntaxKind.LastTypeNode;
+// Without one of these in the text, nothing in the file can be request input.
+const SOURCE_HINT = /\b(?:req|request|ctx|context)\b|\bc\.req\b|@(?:Body|Query|Param|Params|Headers|Cookies|Req|Request|UploadedFiles?)\b|originalname|originalFilename/;
+
+const NO_TAINT: Taint = { isTainted: () => false, isRequest: () => false };
+
 /** How a local name gets its value. */
 type Binding =
   | { kind: 'value'; expr: ts.Expression }
@@ -86,7 +93,10 @@ class TaintAnalysis implements Taint {
     let scope = rootScope;
     const K = ts.SyntaxKind;
     const visit = (node: ts.Node): void => {
-      switch (node.kind) {
+      const kind = node.kind;
+      // Types, imports and type declarations bind no values.
+      if ((kind >= FIRST_TYPE && kind <= LAST_TYPE) || kind === K.ImportDeclaration || kind === K.InterfaceDeclaration || kind === K.TypeAliasDeclaration) return;
+      switch (kind) {
         case K.FunctionDeclaration:
         case K.FunctionExpression:
         case K.ArrowFunction:
@@ -360,7 +370,7 @@ const cache = new WeakMap<CodeFile, Taint>();
 export function taintOf(file: CodeFile): Taint {
   let t = cache.get(file);
   if (!t) {
-    t = new TaintAnalysis(file);
+    t = SOURCE_HINT.test(file.text) ? new TaintAnalysis(file) : NO_TAINT;
     cache.set(file, t);
   }
   return t;
