@@ -344,3 +344,23 @@ describe('route model: prefixes computed at runtime', () => {
     expect(resolveRoutes([main2, routerModule, ctrl]).map((r) => r.mounted)).toEqual([false]);
   });
 });
+
+describe('route model: nested Fastify scopes', () => {
+  it('keeps hooks of an inner register() scope to the routes inside it', () => {
+    const fr = parse(
+      'src/routes/users.js',
+      `module.exports = async function (fastify, opts) {
+  fastify.post('/login', { schema: loginSchema }, loginHandler);
+  fastify.register(async function (fastify) {
+    fastify.addHook('preHandler', fastify.authPreHandler);
+    fastify.get('/me', meHandler);
+  });
+};
+`,
+    );
+    expect(fr.routes.map((r) => [r.method, r.path, names(r)])).toEqual([
+      ['POST', '/login', []],
+      ['GET', '/me', ['fastify.authPreHandler']],
+    ]);
+  });
+});

@@ -639,7 +639,7 @@ function extract(file: CodeFile): FileRoutes {
         const childName = pluginName(target, fr);
         if (childName) fr.mounts.push({ parent: owner, prefix, child: childName, middleware: [], node: call, line, pos });
         // a registered plugin is also middleware-like for the scope (rate limit, auth)
-        fr.uses.push({ router: owner, path: '', middleware: mw(target, sf), pos, line });
+        if (!isFunctionLike(target)) fr.uses.push({ router: owner, path: '', middleware: mw(target, sf), pos, line });
         continue;
       }
       // use
