@@ -10,6 +10,8 @@ interface Removal extends ColumnRef {
 }
 
 const MAX_FILE = 512 * 1024;
+/** Code that never serves traffic: seeds, fixtures, factories, stories, examples and docs. */
+const NOT_SERVING = /(^|\/)(seeds?|seeders|fixtures|factories|__fixtures__|stories|examples?|docs?)\/|\.(seed|stories|fixture|factory)\.[cm]?[jt]sx?$/i;
 /** Bound on files read from a very large tree (on GitHub every read is a network fetch). */
 const MAX_FILES = 20_000;
 
@@ -47,7 +49,7 @@ export default defineRule({
     guidance: 'Database Schema Design Reference › The Expand-Contract Pattern',
     checklist: ['migration.code-compatible'],
     description:
-      'Dropping or renaming a column that application code still selects, writes or maps (a SQL string or query file, a query-builder call, a TypeORM entity field, a Sequelize model attribute, a Drizzle table, a Prisma field) makes those queries fail with "column does not exist" the moment the migration runs, on every instance still serving traffic. Contract in two deploys: ship code that no longer uses the column, then drop it. For a rename, add the new column, write to both, backfill, switch reads, and drop the old one last. Only references that also name the table count; tests, generated code and other migrations are ignored.',
+      'Dropping or renaming a column that application code still selects, writes or maps (a SQL string or query file, a query-builder call, a TypeORM entity field, a Sequelize model attribute, a Drizzle table, a Prisma field) makes those queries fail with "column does not exist" the moment the migration runs, on every instance still serving traffic. Contract in two deploys: ship code that no longer uses the column, then drop it. For a rename, add the new column, write to both, backfill, switch reads, and drop the old one last. Only references that also name the table count; tests, seeds, fixtures, generated code and other migrations are ignored.',
     examples: {
       bad: [
         {
@@ -121,6 +123,7 @@ export default defineRule({
       const prisma = kinds.has('prisma-schema');
       const sqlFile = kinds.has('sql') && !isTestOrGenerated(path);
       if (!kinds.has('code') && !prisma && !sqlFile) continue;
+      if (NOT_SERVING.test(path)) continue;
       const file = changed.get(path);
       if (file?.status === 'removed') continue;
       if (!file && ++read > MAX_FILES) break;

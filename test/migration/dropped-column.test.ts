@@ -31,7 +31,7 @@ describe('dropped-column-still-referenced', () => {
     expect(await refs('db/migrations/20240501_drop_state.js', knexDrop, files)).toEqual(['db/migrations/20240501_drop_state.js:2 `src/a.ts:1` `src/b.ts:1`']);
   });
 
-  it('needs the table: the same column name on another table, in tests, in generated code or in node_modules is ignored', async () => {
+  it('needs the table: the same column name on another table, in tests, seeds, generated code or node_modules is ignored', async () => {
     const files = {
       'src/invoices.ts': "export const q = (db) => db('invoices').select('state');\n",
       'src/raw.ts': "export const sql = 'SELECT state FROM invoices';\n",
@@ -41,6 +41,7 @@ describe('dropped-column-still-referenced', () => {
       'db/migrations/20240101_create.js': "exports.up = (knex) => knex.raw('CREATE TABLE orders (id int, state text)');\n",
       'src/labels.ts': "export const labels = { state: 'State' };\n",
       'src/errors.ts': "export const msg = 'Could not update orders: the state is invalid';\n",
+      'db/seeds/01_orders.js': "exports.seed = (knex) => knex('orders').insert({ id: 1, state: 'open' });\n",
       'src/nav.ts': "export const go = (navigate) => navigate('orders', { state: { from: 'home' } });\n",
       'web/OrderList.tsx': "export const OrderList = () => <Link to={'orders'} state={{ state: 1 }} />;\n",
     };
