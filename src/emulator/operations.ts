@@ -21,6 +21,7 @@ export const OPERATIONS = [
   'POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions',
   'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
   'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+  'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
 ] as const;
 
 export type Operation = (typeof OPERATIONS)[number];

@@ -129,6 +129,18 @@ export function restRoutes(emu: GitHubEmulator): Record<string, Handler> {
       return json(200, checkJson(emu, run));
     },
 
+    'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': ({ params, query }) => {
+      const repo = repoOr404(params);
+      if (!repo) return error(404, 'Not Found');
+      const sha = repo.branches.get(params.ref) ?? params.ref;
+      const name = query.get('check_name');
+      let runs = emu.checkRuns.filter((c) => c.repo === repo && c.headSha === sha && (!name || c.name === name));
+      // filter=latest (the default) keeps the most recent run of each name.
+      if ((query.get('filter') ?? 'latest') === 'latest') runs = runs.filter((c) => !runs.some((o) => o.name === c.name && o.id > c.id));
+      const sorted = [...runs].sort((a, b) => b.id - a.id);
+      return json(200, { total_count: sorted.length, check_runs: sorted.map((c) => checkJson(emu, c)) });
+    },
+
     'GET /repos/{owner}/{repo}/issues/{issue_number}/comments': ({ params, query, url }) => {
       const repo = repoOr404(params);
       if (!repo) return error(404, 'Not Found');

@@ -1,5 +1,5 @@
 import type { Context, Probot } from 'probot';
-import { CheckRun } from './check-run.js';
+import { alreadyReviewed, CheckRun } from './check-run.js';
 import type { GitHubClient, Logger } from './client.js';
 import { handleComment } from './commands.js';
 import { loadRepoConfig } from './config.js';
@@ -84,6 +84,12 @@ export function createApp(options: AppOptions = {}) {
         }
         const publisher = await publisherOptions(context);
         const octokit = context.octokit as unknown as GitHubClient;
+        const me = await whoAmI();
+        // Only filter by app when the slug really came from GitHub.
+        if (how.duplicateCheck && (await alreadyReviewed(octokit, repo, headSha, me.botLogin ? me.slug : undefined))) {
+          context.log.info({ pull: pullNumber, headSha }, 'this head already has a Backend Review check run; ignoring the event');
+          return;
+        }
         let loaded;
         try {
           loaded = await loadRepoConfig(context);

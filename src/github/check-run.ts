@@ -69,6 +69,20 @@ export class CheckRun {
   }
 }
 
+/** Titles of concluded runs that did not review anything, so the head still needs a review. */
+const NOT_A_REVIEW = new Set(['Backend Review could not finish', 'Invalid configuration', 'Superseded', 'Superseded by a newer push']);
+
+/**
+ * Whether this app already reviewed (or is reviewing) a head commit: its latest check run
+ * there is running, or concluded with a verdict. Lets a redelivered or duplicate webhook
+ * be dropped even by another app instance or after a restart.
+ */
+export async function alreadyReviewed(octokit: GitHubClient, repo: RepoRef, headSha: string, appSlug: string | undefined): Promise<boolean> {
+  const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest', per_page: 10 });
+  const mine = data.check_runs.filter((r) => !appSlug || r.app?.slug === appSlug);
+  return mine.some((r) => r.status !== 'completed' || (r.conclusion !== 'cancelled' && !NOT_A_REVIEW.has(r.output?.title ?? '')));
+}
+
 /** Only `failure` blocks a merge: required checks pass on success and neutral. */
 export function conclusionFor(result: ReviewResult): Conclusion {
   if (result.failed) return 'failure';

@@ -21,9 +21,9 @@ export interface Harness {
  * api.github.com into the emulator (which validates it against GitHub's OpenAPI request
  * schemas). Nothing reaches the network.
  */
-export function startHarness(): Harness {
+export function startHarness(existing?: GitHubEmulator): Harness {
   nock.disableNetConnect();
-  const emu = new GitHubEmulator();
+  const emu = existing ?? new GitHubEmulator();
   const scope = nock('https://api.github.com').persist();
   for (const method of ['GET', 'POST', 'PATCH', 'PUT', 'DELETE']) {
     // nock 15 hands the reply function a fetch Request.

@@ -95,6 +95,28 @@ describe('pull_request.opened', () => {
     expect(h.emu.checkRunsFor(pull).every((r) => r.status === 'completed')).toBe(true);
   });
 
+  it('another app instance (or a restart) drops a redelivered webhook for a head already reviewed', async () => {
+    const { pull } = world(h.emu);
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    stopHarness();
+    const second = startHarness(h.emu);
+    await second.receive('pull_request', pullRequestEvent('opened', pull));
+    expect(h.emu.checkRunsFor(pull)).toHaveLength(1);
+    expect(h.emu.reviews).toHaveLength(1);
+  });
+
+  it('a redelivery after a review that could not finish reviews again', async () => {
+    const { pull } = world(h.emu);
+    h.emu.failNext('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { status: 502, message: 'Bad Gateway' });
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    expect(h.emu.checkRunsFor(pull)[0].conclusion).toBe('neutral');
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const runs = h.emu.checkRunsFor(pull);
+    expect(runs).toHaveLength(2);
+    expect(runs[1].conclusion).toBe('failure');
+    expect(h.emu.reviews).toHaveLength(1);
+  });
+
   it('resolves the thread of a finding that a push fixed, and comments only on what is new', async () => {
     const { pull } = world(h.emu);
     await h.receive('pull_request', pullRequestEvent('opened', pull));
