@@ -246,7 +246,11 @@ export function formatTrace(results: TraceResult[]): string {
       else if (s.note) out.push(`    ${s.note}`);
       else if (s.locks.length === 0) out.push('    no locks on tables or indexes');
       const sorted = [...s.locks].sort((a, b) => STRENGTH.indexOf(b.mode) - STRENGTH.indexOf(a.mode) || a.relation.localeCompare(b.relation));
-      for (const l of sorted) out.push(`    ${STRENGTH.includes(l.mode) ? lockName(l.mode as LockMode) : l.mode} on ${l.relation} (${l.relkind})`);
+      for (const l of sorted) {
+        const known = STRENGTH.includes(l.mode);
+        const blocks = known && /table/.test(l.relkind) ? `: blocks ${lockFact(l.mode as LockMode).blocks}` : '';
+        out.push(`    ${known ? lockName(l.mode as LockMode) : l.mode} on ${l.relation} (${l.relkind})${blocks}`);
+      }
       if (s.expected && s.locks.length > 0 && s.expected.table) {
         const onTable = s.locks.filter((l) => l.relation.toLowerCase() === s.expected!.table).map((l) => l.mode);
         const strongest = onTable.sort((a, b) => STRENGTH.indexOf(b) - STRENGTH.indexOf(a))[0];
