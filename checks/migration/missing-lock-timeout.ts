@@ -42,7 +42,7 @@ export default forwardOnly(defineRule({
       }
       if (stmt.kind === 'TruncateStmt' && (stmt.ast.relations ?? []).every((r: any) => ctx.state.isNewTable(r.RangeVar))) return;
       reported.add(m);
-      const where = lock.table ? describeLock(lock.key, lock.table) : describeLock(lock.key, "the index's table").replace(/`/g, '');
+      const where = lock.table ? describeLock(lock.key, lock.name) : describeLock(lock.key, "the index's table").replace(/`/g, '');
       // In Flyway, SET next to a CREATE INDEX that becomes CONCURRENTLY would make the file
       // mix transactional and non-transactional statements, which Flyway refuses by default.
       const flywayIndex = m.framework === 'flyway' && stmt.kind === 'IndexStmt';

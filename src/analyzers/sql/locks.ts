@@ -114,10 +114,12 @@ export interface StatementLock {
   mode: LockMode;
   /** Lower-cased table name the lock is taken on, '' when the statement does not name it (DROP INDEX). */
   table: string;
+  /** The same table as written (original case), for messages. */
+  name: string;
 }
 
 function rel(r: any): string {
-  return (r?.relname ?? '').toLowerCase();
+  return String(r?.relname ?? '');
 }
 
 /** Which LOCKS entry one ALTER TABLE subcommand falls under; undefined for subcommands the table does not cover. */
@@ -166,7 +168,7 @@ export function alterTableCmdLock(cmd: any): LockKey | undefined {
  * statements the table does not cover, so callers stay quiet instead of guessing.
  */
 export function statementLock(kind: string, a: any): StatementLock | undefined {
-  const make = (key: LockKey, table: string): StatementLock => ({ key, mode: LOCKS[key], table });
+  const make = (key: LockKey, table: string): StatementLock => ({ key, mode: LOCKS[key], table: table.toLowerCase(), name: table });
   switch (kind) {
     case 'IndexStmt':
       return make(a.concurrent ? 'createIndexConcurrently' : 'createIndex', rel(a.relation));
@@ -174,7 +176,7 @@ export function statementLock(kind: string, a: any): StatementLock | undefined {
       if (a.removeType === 'OBJECT_INDEX') return make(a.concurrent ? 'dropIndexConcurrently' : 'dropIndex', '');
       if (a.removeType === 'OBJECT_TABLE') {
         const items = a.objects?.[0]?.List?.items ?? [];
-        return make('dropTable', String(items[items.length - 1]?.String?.sval ?? '').toLowerCase());
+        return make('dropTable', String(items[items.length - 1]?.String?.sval ?? ''));
       }
       return undefined;
     case 'TruncateStmt':

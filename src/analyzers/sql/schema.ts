@@ -7,6 +7,8 @@ import { parseSql, type ParsedStatement } from './parse.js';
 /** A column type as written, normalised to Postgres' internal names (int4, varchar, timestamptz …). */
 export interface TypeInfo {
   name: string;
+  /** The type's name as written (original case), for messages. */
+  raw?: string;
   /** Type modifiers: varchar(20) → [20], numeric(10,2) → [10, 2]. */
   mods: number[];
   array: boolean;
@@ -47,7 +49,7 @@ export function typeInfo(typeName: any): TypeInfo | undefined {
     const v = m?.A_Const?.ival;
     if (v !== undefined) mods.push(v.ival ?? 0);
   }
-  return { name: String(last).toLowerCase(), mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 };
+  return { name: String(last).toLowerCase(), raw: String(last), mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 };
 }
 
 const DISPLAY: Record<string, string> = {
@@ -63,7 +65,9 @@ const DISPLAY: Record<string, string> = {
 };
 
 export function typeText(t: TypeInfo): string {
-  return `${DISPLAY[t.name] ?? t.name}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
+  const raw = t.raw ?? t.name;
+  const name = DISPLAY[t.name] ?? (/^[a-z_][a-z0-9_]*$/.test(raw) ? raw : `"${raw.replace(/"/g, '""')}"`);
+  return `${name}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
 }
 
 const leadingCache = new WeakMap<TableInfo['indexes'], { length: number; keys: Set<string> }>();
