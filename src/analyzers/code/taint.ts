@@ -57,16 +57,13 @@ type Binding =
  */
 class TaintAnalysis implements Taint {
   private scopes = new Map<Scope, Map<string, Binding[]>>();
-  private functions = new Map<string, ts.FunctionLikeDeclaration | null>();
-  private calls: ts.CallExpression[] = [];
+  private functions?: Map<string, ts.FunctionLikeDeclaration | null>;
   private callSites?: Map<ts.FunctionLikeDeclaration, ts.CallExpression[]>;
-  private callbackOf = new Map<ts.FunctionLikeDeclaration, ts.Expression>();
+  private indexed = new Set<Scope>();
   private summaries = new Map<ts.FunctionLikeDeclaration, boolean>();
   private memo = new Map<Binding, boolean>();
 
-  constructor(private readonly file: CodeFile) {
-    this.index(file.sourceFile, file.sourceFile);
-  }
+  constructor(private readonly file: CodeFile) {}
 
   private bind(scope: Scope, name: string, b: Binding): void {
     let m = this.scopes.get(scope);
@@ -89,73 +86,19 @@ class TaintAnalysis implements Taint {
     }
   }
 
-  private index(root: ts.Node, rootScope: Scope): void {
-    let scope = rootScope;
-    const K = ts.SyntaxKind;
-    const visit = (node: ts.Node): void => {
-      const kind = node.kind;
-      // Types, imports and type declarations bind no values.
-      if ((kind >= FIRST_TYPE && kind <= LAST_TYPE) || kind === K.ImportDeclaration || kind === K.InterfaceDeclaration || kind === K.TypeAliasDeclaration) return;
-      switch (kind) {
-        case K.FunctionDeclaration:
-        case K.FunctionExpression:
-        case K.ArrowFunction:
-        case K.MethodDeclaration:
-        case K.Constructor:
-        case K.GetAccessor:
-        case K.SetAccessor: {
-          const fn = node as ts.FunctionLikeDeclaration;
-          this.enterFunction(fn);
-          const outer = scope;
-          scope = fn;
-          ts.forEachChild(node, visit);
-          scope = outer;
-          return;
-        }
-        case K.VariableDeclaration: {
-          const decl = node as ts.VariableDeclaration;
-          const init = decl.initializer;
-          if (init) this.bindPattern(scope, decl.name, (key) => (key === undefined && ts.isIdentifier(decl.name) ? { kind: 'value', expr: init } : { kind: 'member', expr: init, key }));
-          break;
-        }
-        case K.BinaryExpression: {
-          const b = node as ts.BinaryExpression;
-          const op = b.operatorToken.kind;
-          if (op === K.EqualsToken || op === K.PlusEqualsToken) {
-            const target = unwrap(b.left);
-            if (ts.isIdentifier(target)) this.bind(this.declaringScope(target, scope), target.text, { kind: 'value', expr: b.right });
-          }
-          break;
-        }
-        case K.ForOfStatement:
-        case K.ForInStatement: {
-          const f = node as ts.ForOfStatement;
-          if (ts.isVariableDeclarationList(f.initializer)) {
-            const iterable = f.expression;
-            for (const d of f.initializer.declarations) this.bindPattern(scope, d.name, () => ({ kind: 'iterated', expr: iterable }));
-          }
-          break;
-        }
-        case K.CallExpression: {
-          const call = node as ts.CallExpression;
-          this.calls.push(call);
-          const cb = call.arguments[0];
-          if (cb && (cb.kind === K.ArrowFunction || cb.kind === K.FunctionExpression) && ts.isPropertyAccessExpression(call.expression) && ITERATING.has(call.expression.name.text)) {
-            this.callbackOf.set(cb as ts.FunctionLikeDeclaration, call.expression.expression);
-          }
-          break;
-        }
-      }
-      ts.forEachChild(node, visit);
-    };
-    visit(root);
-  }
-
-  private enterFunction(fn: ts.FunctionLikeDeclaration): void {
-    if (ts.isFunctionDeclaration(fn) && fn.name) this.addFunction(fn.name.text, fn);
-    else if (ts.isMethodDeclaration(fn) && fn.body) this.addFunction(`this.${nameOf(fn.name)}`, fn);
-    else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) this.addFunction(fn.parent.name.text, fn);
-    fn.parameters.forEach((p, i) => {
+  /**
+   * Scopes are indexed on first use: a query only pays for the functions around it.
+   * A function's own declarations bind to it; assignments in closures inside it bind to
+   * it as well (they usually update its variables). Module scope skips function bodies.
+   */
+  private ensure(scope: Scope): void {
+    if (this.indexed.has(scope)) return;
+    this.indexed.add(scope);
+    if (ts.isSourceFile(scope)) {
+      for (const statement of scope.statements) this.walkScope(statement, scope, false);
+      return;
+    }
+    scope.parameters.forEach((p, i) => {
       let input = false;
       let request = false;
       const decorators = p.modifiers ? ts.getDecorators(p) : undefined;
@@ -167,25 +110,84 @@ class TaintAnalysis implements Taint {
         }
       }
       if (!request && p.type && ts.isTypeReferenceNode(p.type) && /^(?:express\.)?Request$|^FastifyRequest$|^IncomingMessage$/.test(p.type.typeName.getText(this.file.sourceFile))) request = true;
-      this.bindPattern(fn, p.name, () => ({ kind: 'param', fn, index: i, input, request }));
+      this.bindPattern(scope, p.name, () => ({ kind: 'param', fn: scope, index: i, input, request }));
     });
+    if (scope.body) this.walkScope(scope.body, scope, true);
   }
 
-  /** `x = …` binds in the scope that declares x (closures assign outer variables). */
-  private declaringScope(id: ts.Identifier, scope: Scope): Scope {
-    for (let n: ts.Node | undefined = scope; n; n = n.parent) {
-      if ((isFunctionLike(n) || ts.isSourceFile(n)) && this.scopes.get(n as Scope)?.has(id.text)) return n as Scope;
+  private walkScope(root: ts.Node, scope: Scope, intoClosures: boolean): void {
+    const K = ts.SyntaxKind;
+    let nested = 0;
+    const visit = (node: ts.Node): void => {
+      const kind = node.kind;
+      // Types, imports and type declarations bind no values.
+      if ((kind >= FIRST_TYPE && kind <= LAST_TYPE) || kind === K.ImportDeclaration || kind === K.InterfaceDeclaration || kind === K.TypeAliasDeclaration) return;
+      if (isFunctionLike(node)) {
+        if (!intoClosures) return;
+        nested++;
+        ts.forEachChild(node, visit);
+        nested--;
+        return;
+      }
+      if (kind === K.VariableDeclaration) {
+        const decl = node as ts.VariableDeclaration;
+        const init = decl.initializer;
+        if (init && nested === 0) this.bindPattern(scope, decl.name, (key) => (key === undefined && ts.isIdentifier(decl.name) ? { kind: 'value', expr: init } : { kind: 'member', expr: init, key }));
+      } else if (kind === K.BinaryExpression) {
+        const b = node as ts.BinaryExpression;
+        const op = b.operatorToken.kind;
+        if (op === K.EqualsToken || op === K.PlusEqualsToken) {
+          const target = unwrap(b.left);
+          if (ts.isIdentifier(target)) this.bind(scope, target.text, { kind: 'value', expr: b.right });
+        }
+      } else if ((kind === K.ForOfStatement || kind === K.ForInStatement) && nested === 0) {
+        const f = node as ts.ForOfStatement;
+        if (ts.isVariableDeclarationList(f.initializer)) {
+          const iterable = f.expression;
+          for (const d of f.initializer.declarations) this.bindPattern(scope, d.name, () => ({ kind: 'iterated', expr: iterable }));
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(root);
+  }
+
+  /** Same-file functions by the name they are called with: `helper`, `this.method`. */
+  private fn(name: string | undefined): ts.FunctionLikeDeclaration | undefined {
+    if (!name) return undefined;
+    if (!this.functions) {
+      const functions = new Map<string, ts.FunctionLikeDeclaration | null>();
+      const add = (n: string | undefined, f: ts.FunctionLikeDeclaration) => {
+        if (n) functions.set(n, functions.has(n) ? null : f);
+      };
+      const visit = (node: ts.Node): void => {
+        if (ts.isFunctionDeclaration(node) && node.name) add(node.name.text, node);
+        else if (ts.isVariableStatement(node)) {
+          for (const d of node.declarationList.declarations) {
+            const init = d.initializer && unwrap(d.initializer);
+            if (init && ts.isIdentifier(d.name) && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) add(d.name.text, init);
+          }
+        } else if (ts.isClassDeclaration(node)) {
+          for (const m of node.members) if (ts.isMethodDeclaration(m) && m.body) add(`this.${nameOf(m.name)}`, m);
+        } else if (ts.isExportAssignment(node) || ts.isModuleDeclaration(node)) return;
+      };
+      for (const statement of this.file.sourceFile.statements) visit(statement);
+      this.functions = functions;
     }
-    return scope;
+    return this.functions.get(name) ?? undefined;
   }
 
-  private addFunction(name: string | undefined, fn: ts.FunctionLikeDeclaration): void {
-    if (name) this.functions.set(name, this.functions.has(name) ? null : fn);
+  /** For `items.map((item) => …)`: the iterated expression. */
+  private callbackReceiver(fn: ts.FunctionLikeDeclaration): ts.Expression | undefined {
+    const call = fn.parent;
+    if (!call || !ts.isCallExpression(call) || call.arguments[0] !== fn || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+    return ITERATING.has(call.expression.name.text) ? call.expression.expression : undefined;
   }
 
   private bindings(id: ts.Identifier): Binding[] | undefined {
     for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
       if (isFunctionLike(n) || ts.isSourceFile(n)) {
+        this.ensure(n as Scope);
         const b = this.scopes.get(n as Scope)?.get(id.text);
         if (b) return b;
       }
@@ -195,15 +197,21 @@ class TaintAnalysis implements Taint {
 
   private sitesOf(fn: ts.FunctionLikeDeclaration): ts.CallExpression[] {
     if (!this.callSites) {
-      this.callSites = new Map();
-      for (const call of this.calls) {
-        const key = chainText(call.expression);
-        const target = key ? this.functions.get(key) : undefined;
-        if (!target) continue;
-        const list = this.callSites.get(target);
-        if (list) list.push(call);
-        else this.callSites.set(target, [call]);
-      }
+      const sites = new Map<ts.FunctionLikeDeclaration, ts.CallExpression[]>();
+      const visit = (node: ts.Node): void => {
+        if (node.kind >= FIRST_TYPE && node.kind <= LAST_TYPE) return;
+        if (ts.isCallExpression(node)) {
+          const target = this.fn(chainText(node.expression));
+          if (target) {
+            const list = sites.get(target);
+            if (list) list.push(node);
+            else sites.set(target, [node]);
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(this.file.sourceFile);
+      this.callSites = sites;
     }
     return this.callSites.get(fn) ?? [];
   }
@@ -228,7 +236,7 @@ class TaintAnalysis implements Taint {
         if (b.input) result = true;
         else if (b.request) result = false;
         else {
-          const receiver = b.index === 0 ? this.callbackOf.get(b.fn) : undefined;
+          const receiver = b.index === 0 ? this.callbackReceiver(b.fn) : undefined;
           result = (!!receiver && this.isTainted(receiver, depth)) || this.sitesOf(b.fn).some((call) => !!call.arguments[b.index] && this.isTainted(call.arguments[b.index], depth));
         }
         break;
@@ -310,8 +318,7 @@ class TaintAnalysis implements Taint {
       const full = c.receiver ? `${c.receiver}.${c.name}` : c.name;
       if (c.receiverNode && PASS_THROUGH.has(c.name) && this.isTainted(c.receiverNode, d)) return true;
       if (CARRIERS.test(full)) return x.arguments.some((a) => this.isTainted(a, d));
-      const key = chainText(x.expression);
-      const fn = key ? this.functions.get(key) : undefined;
+      const fn = this.fn(chainText(x.expression));
       if (fn && x.arguments.some((a) => this.isTainted(a, d))) return this.returnsParams(fn);
       return false;
     }
