@@ -61,6 +61,11 @@ describe('framework detection and the runner transaction', () => {
     expect(extract('migrations/a.ts', code('CREATE INDEX CONCURRENTLY a_idx ON a (b)')).runnerTransaction).toBe(false);
   });
 
+  it('prefers the exported up step over a helper object with an up key', () => {
+    const code = "const dirs = { up: () => 'north' };\nexports.up = (knex) => knex.raw('DROP INDEX a_idx');\n";
+    expect(summary(extract('migrations/a.js', code))).toEqual(['2-2 DROP INDEX a_idx']);
+  });
+
   it('ignores helper files without an up step', () => {
     expect(extractJsMigration('migrations/helpers.ts', "import { Knex } from 'knex';\nexport const ts = (k: Knex) => k.fn.now();\n", defaultConfig())).toBeUndefined();
   });

@@ -167,37 +167,43 @@ function typeormOptsOut(sf: ts.SourceFile): boolean {
 
 export type Step = ts.FunctionLikeDeclaration | ts.ArrowFunction | ts.FunctionExpression;
 
-/** Finds `exports.up = …`, `export async function up`, `up: async () => …` or a class method `up`. */
+/**
+ * Finds `export async function up`, `exports.up = …`, a class method `up`, `up: async () => …`
+ * or `export const up = …`. When several match (a helper object with an `up` key), the most
+ * migration-like form wins: top-level declarations and exports before nested properties.
+ */
 export function findStep(sf: ts.SourceFile, name: 'up' | 'down'): Step | undefined {
-  let found: Step | undefined;
+  let best: { step: Step; rank: number } | undefined;
+  const offer = (step: Step, rank: number) => {
+    if (!best || rank < best.rank) best = { step, rank };
+  };
+  const topLevel = (node: ts.Node) => {
+    let n: ts.Node | undefined = node.parent;
+    while (n && !ts.isSourceFile(n)) {
+      if (ts.isFunctionLike(n) && !ts.isMethodDeclaration(n)) return false;
+      n = n.parent;
+    }
+    return true;
+  };
   const visit = (node: ts.Node): void => {
-    if (found) return;
-    if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name?.getText(sf) === name && node.body) {
-      found = node;
-      return;
-    }
-    if (ts.isPropertyAssignment(node) && node.name.getText(sf) === name && isFunction(node.initializer)) {
-      found = node.initializer as Step;
-      return;
-    }
-    if (
+    if (ts.isFunctionDeclaration(node) && node.name?.text === name && node.body) offer(node, topLevel(node) ? 0 : 5);
+    else if (ts.isMethodDeclaration(node) && node.name.getText(sf) === name && node.body) offer(node, ts.isClassLike(node.parent) ? 1 : topLevel(node) ? 2 : 5);
+    else if (ts.isPropertyAssignment(node) && node.name.getText(sf) === name && isFunction(node.initializer)) offer(node.initializer as Step, topLevel(node) ? 2 : 5);
+    else if (
       ts.isBinaryExpression(node) &&
       node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
       ts.isPropertyAccessExpression(node.left) &&
       node.left.name.text === name &&
       isFunction(node.right)
     ) {
-      found = node.right as Step;
-      return;
-    }
-    if (ts.isVariableDeclaration(node) && node.name.getText(sf) === name && node.initializer && isFunction(node.initializer)) {
-      found = node.initializer as Step;
-      return;
+      offer(node.right as Step, topLevel(node) ? 0 : 5);
+    } else if (ts.isVariableDeclaration(node) && node.name.getText(sf) === name && node.initializer && isFunction(node.initializer)) {
+      offer(node.initializer as Step, topLevel(node) ? 0 : 5);
     }
     ts.forEachChild(node, visit);
   };
   visit(sf);
-  return found;
+  return best?.step;
 }
 
 function isFunction(node: ts.Node): boolean {
