@@ -13,7 +13,7 @@ export default forwardOnly(defineRule({
     guidance: GUIDE.onlineDdl,
     checklist: ['migration.safe-new-columns'],
     description:
-      'Adding a NOT NULL column without a DEFAULT fails with “column contains null values” as soon as the table has a row, so the deploy breaks in every environment with data; and the code running during the deploy does not send the column, so its inserts would fail too. Add it nullable (or with a constant default, metadata-only from Postgres 11), backfill in batches, then enforce NOT NULL through a validated CHECK. Tables created in the same migration are not flagged.',
+      'Adding a NOT NULL column without a DEFAULT fails with “column contains null values” as soon as the table has a row, so the deploy breaks in every environment with data; and the code running during the deploy does not send the column, so its inserts would fail too. Add it nullable (or with a constant default, metadata-only from Postgres 11), backfill in batches, then enforce NOT NULL through a validated CHECK. Tables created in the same migration (or by a migration file the same pull request adds) are not flagged.',
     examples: {
       bad: [
         { path: 'db/migrations/0040_add.sql', code: 'ALTER TABLE orders ADD COLUMN currency char(3) NOT NULL;\n' },

@@ -11,7 +11,7 @@ export default forwardOnly(defineRule({
     guidance: GUIDE.onlineDdl,
     checklist: ['migration.short-locks'],
     description:
-      'ADD FOREIGN KEY checks every existing row while it holds a SHARE ROW EXCLUSIVE lock on both the table and the referenced table, so writes to both stop for the whole scan. Add the constraint NOT VALID (instant: only new rows are checked), then VALIDATE CONSTRAINT in a separate step, which takes a weaker lock that lets reads and writes continue. Foreign keys on tables created in the same migration are not flagged.',
+      'ADD FOREIGN KEY checks every existing row while it holds a SHARE ROW EXCLUSIVE lock on both the table and the referenced table, so writes to both stop for the whole scan. Add the constraint NOT VALID (instant: only new rows are checked), then VALIDATE CONSTRAINT in a separate step, which takes a weaker lock that lets reads and writes continue. Foreign keys on tables created in the same migration (or by a migration file the same pull request adds) are not flagged.',
     examples: {
       bad: [
         {

@@ -13,7 +13,7 @@ export default forwardOnly(defineRule({
     guidance: GUIDE.onlineDdl,
     checklist: ['migration.concurrent-indexes'],
     description:
-      'A plain CREATE INDEX holds a SHARE lock on the table for the whole build, so every INSERT, UPDATE and DELETE waits until it finishes: minutes of failed writes on a large table. CREATE INDEX CONCURRENTLY builds the index without blocking writes; it cannot run inside a transaction, so give it a migration of its own. Tables created earlier in the same migration are empty and are not flagged, and neither is `ON ONLY` on a partitioned table (which cannot be built concurrently).',
+      'A plain CREATE INDEX holds a SHARE lock on the table for the whole build, so every INSERT, UPDATE and DELETE waits until it finishes: minutes of failed writes on a large table. CREATE INDEX CONCURRENTLY builds the index without blocking writes; it cannot run inside a transaction, so give it a migration of its own. Tables created earlier in the same migration (or by a migration file the same pull request adds) are empty and are not flagged, and neither is `ON ONLY` on a partitioned table (which cannot be built concurrently).',
     examples: {
       bad: [
         { path: 'db/migrations/0002_orders_email.sql', code: 'CREATE INDEX orders_email_idx ON orders (email);\n' },
