@@ -74,10 +74,9 @@ export function createApp(options: AppOptions = {}) {
     const reviewPull = async (context: AnyContext, pullNumber: number, headSha: string, how: { draft?: boolean; duplicateCheck: boolean }) => {
       const repo = context.repo();
       const lane = `${repo.owner}/${repo.repo}#${pullNumber}`;
-      const key = `${lane}@${headSha}`;
       await lanes.run(lane, async () => {
         // Claim the head either way, so a late duplicate webhook after an explicit re-run is dropped too.
-        const firstClaim = lanes.claim(key);
+        const firstClaim = lanes.claim(lane, headSha);
         if (how.duplicateCheck && !firstClaim) {
           context.log.info({ pull: pullNumber, headSha }, 'this head was already reviewed; ignoring the duplicate event');
           return;
@@ -86,7 +85,7 @@ export function createApp(options: AppOptions = {}) {
         const octokit = context.octokit as unknown as GitHubClient;
         const me = await whoAmI();
         // Only filter by app when the slug really came from GitHub.
-        if (how.duplicateCheck && (await alreadyReviewed(octokit, repo, headSha, me.botLogin ? me.slug : undefined))) {
+        if (how.duplicateCheck && (await alreadyReviewed(octokit, { ...repo, pullNumber }, headSha, me.botLogin ? me.slug : undefined, me.botLogin))) {
           context.log.info({ pull: pullNumber, headSha }, 'this head already has a Backend Review check run; ignoring the event');
           return;
         }
@@ -94,14 +93,14 @@ export function createApp(options: AppOptions = {}) {
         try {
           loaded = await loadRepoConfig(context);
         } catch (err) {
-          lanes.release(key);
+          lanes.release(lane, headSha);
           const check = await CheckRun.start(octokit, repo, headSha, publisher.writes);
           await check.conclude('neutral', 'Backend Review could not finish', `Reading the configuration failed: GitHub answered ${(err as { status?: number }).status}. Comment \`${COMMAND_PREFIX} review\` to try again.`);
           return;
         }
         if ('error' in loaded) {
           // Once the config is fixed, a redelivery or reopen of this head may review it.
-          lanes.release(key);
+          lanes.release(lane, headSha);
           const check = await CheckRun.start(octokit, repo, headSha, publisher.writes);
           await check.conclude(
             'failure',
@@ -111,12 +110,12 @@ export function createApp(options: AppOptions = {}) {
           return;
         }
         if (how.draft && !loaded.config.github.review_drafts) {
-          lanes.release(key);
+          lanes.release(lane, headSha);
           context.log.info({ pull: pullNumber }, 'draft pull request; set github.review_drafts to review drafts');
           return;
         }
         const outcome = await runReview({ octokit, pull: { ...repo, pullNumber }, headSha, config: loaded.config, publisher, log: publisher.log });
-        if (outcome !== 'reviewed') lanes.release(key);
+        if (outcome !== 'reviewed') lanes.release(lane, headSha);
       });
     };
 

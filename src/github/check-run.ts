@@ -1,5 +1,6 @@
 import type { Finding, ReviewResult, Severity } from '../model.js';
-import type { GitHubClient, RepoRef } from './client.js';
+import type { GitHubClient, PullRef, RepoRef } from './client.js';
+import { findSummary } from './summary-comment.js';
 import { CHECK_NAME, LIMITS, truncate } from './limits.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -73,14 +74,20 @@ export class CheckRun {
 const NOT_A_REVIEW = new Set(['Backend Review could not finish', 'Invalid configuration', 'Superseded', 'Superseded by a newer push']);
 
 /**
- * Whether this app already reviewed (or is reviewing) a head commit: its latest check run
- * there is running, or concluded with a verdict. Lets a redelivered or duplicate webhook
- * be dropped even by another app instance or after a restart.
+ * Whether this app already reviewed (or is reviewing) a PR at a head commit: its latest
+ * check run there is running, or concluded with a verdict that the summary still shows
+ * (after a force-push back to an older commit the summary shows another head, so it is
+ * reviewed again). Lets a redelivered or duplicate webhook be dropped even by another app
+ * instance or after a restart.
  */
-export async function alreadyReviewed(octokit: GitHubClient, repo: RepoRef, headSha: string, appSlug: string | undefined): Promise<boolean> {
+export async function alreadyReviewed(octokit: GitHubClient, pull: PullRef, headSha: string, appSlug: string | undefined, botLogin: string | undefined): Promise<boolean> {
+  const repo = { owner: pull.owner, repo: pull.repo };
   const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest', per_page: 10 });
   const mine = data.check_runs.filter((r) => !appSlug || r.app?.slug === appSlug);
-  return mine.some((r) => r.status !== 'completed' || (r.conclusion !== 'cancelled' && !NOT_A_REVIEW.has(r.output?.title ?? '')));
+  if (mine.some((r) => r.status !== 'completed')) return true;
+  if (!mine.some((r) => r.conclusion !== 'cancelled' && !NOT_A_REVIEW.has(r.output?.title ?? ''))) return false;
+  const summary = await findSummary(octokit, pull, botLogin);
+  return summary?.state.head === headSha;
 }
 
 /** Only `failure` blocks a merge: required checks pass on success and neutral. */

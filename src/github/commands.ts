@@ -5,7 +5,7 @@ import type { GitHubClient, PullRef } from './client.js';
 import { hasWriteAccess } from './permissions.js';
 import { findSummary, pendingSummaryBody } from './summary-comment.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
-import { summaryMarker } from './markers.js';
+import { summaryMarker, type SummaryState } from './markers.js';
 
 export interface CommandDeps {
   slug: string;
@@ -81,7 +81,7 @@ export async function handleComment(context: Context<'issue_comment.created'>, d
       const state = existing?.state ?? { ignores: [] };
       const ignores = [...state.ignores.filter((i) => i.rule !== doc.id), { rule: doc.id, by: user, reason: command.reason.slice(0, 500), at: comment.created_at }];
       // Persist first: the app keeps no state of its own, the summary's marker is the record.
-      const body = existing ? replaceMarker(existing.body, { ignores }) : pendingSummaryBody({ ignores });
+      const body = existing ? replaceMarker(existing.body, { ...state, ignores }) : pendingSummaryBody({ ignores });
       await publisher.writeSummary(body, existing);
       await acknowledge();
       await deps.reviewNow(context, issue.number);
@@ -102,7 +102,7 @@ async function explain(command: Extract<Command, { name: 'explain' }>, reply: (b
   );
 }
 
-function replaceMarker(body: string, state: { ignores: { rule: string; by: string; reason: string; at: string }[] }): string {
+function replaceMarker(body: string, state: SummaryState): string {
   return body.replace(/<!-- backend-review:summary [^>]*-->/, summaryMarker(state));
 }
 

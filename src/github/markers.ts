@@ -25,6 +25,8 @@ export interface Ignore {
 /** What the sticky summary remembers between runs. */
 export interface SummaryState {
   ignores: Ignore[];
+  /** The head commit the summary describes. */
+  head?: string;
 }
 
 export function summaryMarker(state: SummaryState): string {
@@ -44,7 +46,7 @@ export function summaryStateOf(body: string | null | undefined): SummaryState {
     const ignores = Array.isArray(parsed.ignores)
       ? parsed.ignores.filter((i): i is Ignore => Boolean(i) && typeof i.rule === 'string' && typeof i.by === 'string' && typeof i.reason === 'string')
       : [];
-    return { ignores };
+    return typeof parsed.head === 'string' ? { ignores, head: parsed.head } : { ignores };
   } catch {
     return { ignores: [] };
   }

@@ -52,7 +52,7 @@ export function summaryBody(input: SummaryInput): string {
   }
   for (const note of input.notes) extra.push(`> ${note}`);
   if (input.result.findings.length > PER_FILE_THRESHOLD) extra.push(perFileTable(input.result.findings));
-  const marker = summaryMarker(input.state);
+  const marker = summaryMarker({ ...input.state, head: input.headSha });
   const footer = `\n\n<sub>Reviewed at ${input.headSha.slice(0, 7)}. Commands: \`${input.commandPrefix} review\`, \`${input.commandPrefix} help\`.</sub>`;
   const room = LIMITS.commentBody - marker.length - footer.length - 100;
   let body = toMarkdown(input.result, { maxLength: Math.min(60_000, room), link: input.link, extra });

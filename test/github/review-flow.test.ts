@@ -105,6 +105,23 @@ describe('pull_request.opened', () => {
     expect(h.emu.reviews).toHaveLength(1);
   });
 
+  it('reviews a head again when a force-push brings the PR back to it', async () => {
+    const { pull } = world(h.emu);
+    const first = pull.headSha;
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    h.emu.push(pull, { 'README.md': 'notes\n' });
+    await h.receive('pull_request', pullRequestEvent('synchronize', pull));
+    pull.headSha = first;
+    await h.receive('pull_request', pullRequestEvent('synchronize', pull));
+    expect(h.emu.checkRunsFor(pull)).toHaveLength(2);
+    expect(h.emu.summaryOf(pull)!.body).toContain(`Reviewed at ${first.slice(0, 7)}`);
+    // A fresh instance agrees the PR is now reviewed at this head.
+    stopHarness();
+    const second = startHarness(h.emu);
+    await second.receive('pull_request', pullRequestEvent('synchronize', pull));
+    expect(h.emu.checkRunsFor(pull)).toHaveLength(2);
+  });
+
   it('a redelivery after a review that could not finish reviews again', async () => {
     const { pull } = world(h.emu);
     h.emu.failNext('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { status: 502, message: 'Bad Gateway' });
