@@ -462,7 +462,7 @@ function extract(file: CodeFile): FileRoutes {
   const resolveHandler = (expr: ts.Expression): { handler?: ts.FunctionLikeDeclaration; name?: string } => {
     const e = unwrap(expr);
     const fn = functionOf(e);
-    if (fn) return { handler: fn, name: ts.isCallExpression(e) ? undefined : undefined };
+    if (fn) return { handler: fn };
     if (ts.isIdentifier(e)) return { handler: functions.get(e.text)?.node, name: e.text };
     if (ts.isPropertyAccessExpression(e)) {
       const text = e.getText(sf);
@@ -792,21 +792,17 @@ function findIdentifierInChain(call: ts.Node, name: string): ts.Identifier | und
 }
 
 function routerCreation(init: ts.Expression, fr: FileRoutes): Omit<RouterDecl, 'name' | 'node' | 'line'> | undefined {
-  let e = unwrap(init);
-  let basePath = '';
+  const e = unwrap(init);
   // new Hono().basePath('/api')
   if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'basePath') {
-    basePath = stringValue(e.arguments[0]) ?? '';
-    const inner = unwrap(e.expression.expression);
-    const base = routerCreation(inner, fr);
-    if (base) return { ...base, prefix: joinPath(base.prefix, basePath) };
-    return undefined;
+    const base = routerCreation(unwrap(e.expression.expression), fr);
+    return base ? { ...base, prefix: joinPath(base.prefix, stringValue(e.arguments[0]) ?? '') } : undefined;
   }
   const isNew = ts.isNewExpression(e);
   if (!ts.isCallExpression(e) && !ts.isNewExpression(e)) return undefined;
   const callee = e.expression;
   const name = callee.getText();
-  const args = e.arguments ?? ts.factory.createNodeArray();
+  const args: readonly ts.Expression[] = e.arguments ?? [];
   const imp = ts.isIdentifier(callee) ? fr.imports.get(callee.text) : undefined;
   const mod = imp?.module;
   if (!isNew && (name === 'express' || (mod === 'express' && imp?.name !== 'Router'))) return { framework: 'express', kind: 'app', prefix: '' };
