@@ -99,7 +99,7 @@ export class Publisher {
       } catch (err) {
         const status = (err as { status?: number }).status;
         this.options.log.warn({ err, status }, 'the review was rejected; listing its findings in the summary instead');
-        const reason = status === 422 ? 'rejected by GitHub as outside the diff' : 'not posted because GitHub failed';
+        const reason = status === 422 ? 'rejected by GitHub (422: a line not in the diff, as far as GitHub is concerned)' : 'not posted because GitHub failed';
         for (const c of comments) notInline.push({ finding: c.finding, reason });
       }
     }

@@ -33,7 +33,7 @@ describe('publishing when GitHub pushes back', () => {
     await h.receive('pull_request', pullRequestEvent('opened', pull));
     expect(h.emu.reviews).toHaveLength(0);
     const summary = h.emu.summaryOf(pull)!.body;
-    expect(summary).toContain('rejected by GitHub as outside the diff');
+    expect(summary).toContain('rejected by GitHub (422');
     expect(summary).toContain('migration/create-index-non-concurrent');
     expect(summary).toContain(`/blob/${pull.headSha}/${INDEX_MIGRATION}#L4`);
     expect(h.emu.checkRunsFor(pull)[0].conclusion).toBe('failure');
