@@ -109,6 +109,8 @@ export function checkRoute(route: Route, file: CodeFile): Hit | undefined {
   // A plural noun names a list; `/revenue`, `/summary`, `/me` are single documents.
   if (!rootOfRouter && !(isCollectionPath(route.path) && /[^su]s$|ies$/.test(last ?? ''))) return undefined;
   if (/(^|\/)(count|stats|summary|export|download|health\w*|metrics|me)$/.test(route.path)) return undefined;
+  // Reference lists that stay small by nature.
+  if (/(^|\/)(roles|permissions|scopes|settings|preferences|countries|currencies|languages|locales|timezones|plans|regions|enums)$/.test(route.path)) return undefined;
   const text = route.handler.getText(file.sourceFile);
   if (PAGING_INPUT.test(text)) return undefined;
   return unboundedQuery(route.handler, file);
