@@ -42,6 +42,7 @@ describe('dropped-column-still-referenced', () => {
       'src/labels.ts': "export const labels = { state: 'State' };\n",
       'src/errors.ts': "export const msg = 'Could not update orders: the state is invalid';\n",
       'db/seeds/01_orders.js': "exports.seed = (knex) => knex('orders').insert({ id: 1, state: 'open' });\n",
+      'src/cache.ts': "export const remember = (cache, email) => cache.set('orders', { state: email });\n",
       'src/nav.ts': "export const go = (navigate) => navigate('orders', { state: { from: 'home' } });\n",
       'web/OrderList.tsx': "export const OrderList = () => <Link to={'orders'} state={{ state: 1 }} />;\n",
     };

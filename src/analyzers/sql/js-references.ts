@@ -43,10 +43,22 @@ function namesColumn(value: string, column: string): boolean {
   return eq(bare, column);
 }
 
-function stringsIn(node: ts.Node): string[] {
+const TABLE_METHODS = /^(from|into|table|selectFrom|updateTable|insertInto|deleteFrom|mergeInto|join|innerJoin|leftJoin|rightJoin|fullOuterJoin|crossJoin|leftOuterJoin|rightOuterJoin|knex|db|trx|tx|pgTable|mysqlTable|sqliteTable)$/;
+
+/**
+ * Strings that name a table in a query: the first argument of `knex('orders')`, `db('orders')`,
+ * `.from('orders')`, `.selectFrom('orders')`, `.join('orders', …)`, `pgTable('orders', …)`.
+ * Other strings ('orders' as a cache key, a route or a label) do not count.
+ */
+function tableStringsIn(node: ts.Node): string[] {
   const out: string[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) out.push(n.text);
+    if ((ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) && ts.isCallExpression(n.parent) && n.parent.arguments[0] === n) {
+      const callee = n.parent.expression;
+      if ((ts.isIdentifier(callee) && /^(knex|db|trx|tx|k|qb|sql|pgTable|mysqlTable|sqliteTable)$/.test(callee.text)) || (ts.isPropertyAccessExpression(callee) && TABLE_METHODS.test(callee.name.text))) {
+        out.push(n.text);
+      }
+    }
     ts.forEachChild(n, visit);
   };
   visit(node);
@@ -158,7 +170,7 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
           if (namesColumn(node.text, ref.column) && !/\s/.test(node.text.trim().replace(/\s+as\s+\S+$/i, ''))) {
             const stmt = enclosingStatement(node);
             if (ts.isClassDeclaration(stmt) || ts.isPropertyDeclaration(stmt)) continue;
-            if (stringsIn(stmt).some((s) => namesTable(s, ref.table) && s !== node.text) && isQuery(stmt)) add(ref, node, 'a query-builder call');
+            if (tableStringsIn(stmt).some((s) => namesTable(s, ref.table)) && isQuery(stmt)) add(ref, node, 'a query-builder call');
           }
         }
       }
@@ -172,7 +184,7 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
         if (!ts.isExpressionStatement(stmt) && !ts.isReturnStatement(stmt) && !ts.isVariableStatement(stmt)) continue;
         if (/\b(define|init)\s*\(/.test(stmt.getText(sf))) continue; // a Sequelize model: handled below
         if (DRIZZLE_TABLE.test(stmt.getText(sf))) continue; // Drizzle keys are TS names; the column is the string
-        if (stringsIn(stmt).some((s) => namesTable(s, ref.table)) && isQuery(stmt)) add(ref, node, 'a query-builder call');
+        if (tableStringsIn(stmt).some((s) => namesTable(s, ref.table)) && isQuery(stmt)) add(ref, node, 'a query-builder call');
       }
     }
     // TypeORM entity: @Entity('orders') class … { @Column({ name: 'state' }) … }
