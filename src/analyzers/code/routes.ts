@@ -278,7 +278,7 @@ function extract(file: CodeFile): FileRoutes {
     raw: [],
   };
   // Cheap bail-out: files that mention no routing vocabulary have no routes.
-  if (!/\b(get|post|put|patch|delete|route|use|register|listen|Controller|serve)\s*\(|@(Get|Post)/.test(file.text)) return fr;
+  if (!/\b(get|post|put|patch|delete|del|all|options|head|route|use|register|listen|Controller|serve)\s*\(|@(Get|Post|Put|Patch|Delete)/.test(file.text)) return fr;
 
   const functions = new Map<string, FnInfo>();
   const objectMethods = new Map<string, ts.FunctionLikeDeclaration>(); // `ctrl.list` → function
