@@ -119,18 +119,36 @@ async function main(): Promise<number> {
     payload.pull_request.user.login = pull.author;
     payload.pull_request.head.sha = pull.headSha;
     payload.pull_request.base.sha = pull.baseSha;
-    const body = JSON.stringify(payload);
-    const signature = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
-    const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
-      body,
-    });
-    say(`sent a signed pull_request.opened webhook: HTTP ${res.status}; waiting for the review`);
-    if (res.status >= 300) throw new Error(`the app answered the webhook with ${res.status}: ${await res.text()}`);
+    const deliver = async (event: string, data: unknown) => {
+      const body = JSON.stringify(data);
+      const signature = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+      const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+        body,
+      });
+      if (res.status >= 300) throw new Error(`the app answered the ${event} webhook with ${res.status}: ${await res.text()}`);
+      return res.status;
+    };
+    const status = await deliver('pull_request', payload);
+    say(`sent a signed pull_request.opened webhook: HTTP ${status}; waiting for the review`);
 
     const run = await waitFor('the check run to complete', () => emu.checkRunsFor(pull).find((r) => r.status === 'completed'));
     await waitFor('the summary comment', () => emu.summaryOf(pull));
+
+    // A slash command from the PR author, also as a signed webhook.
+    const command = '/backend-review explain migration/create-index-non-concurrent';
+    const human = emu.addHumanComment(pull, pull.author, command);
+    const commentPayload = JSON.parse(readFileSync(join(ROOT, 'fixtures/github/webhooks/issue_comment.created.json'), 'utf8'));
+    Object.assign(commentPayload.repository, payload.repository);
+    Object.assign(commentPayload.issue, { number: pull.number, title: pull.title });
+    commentPayload.issue.user.login = pull.author;
+    commentPayload.issue.pull_request = { url: `https://api.github.com/repos/acme/orders/pulls/${pull.number}`, html_url: `https://github.com/acme/orders/pull/${pull.number}`, diff_url: '', patch_url: '' };
+    Object.assign(commentPayload.comment, { id: human.id, body: command });
+    Object.assign(commentPayload.comment.user, { login: pull.author, type: 'User' });
+    await deliver('issue_comment', commentPayload);
+    say(`sent "${command}" as ${pull.author}`);
+    const reply = await waitFor('the reply to the command', () => emu.comments.find((c) => c.user.type === 'Bot' && c.body.startsWith(`@${pull.author}`)));
 
     // 4. What the app posted.
     const out: string[] = [];
@@ -148,6 +166,8 @@ async function main(): Promise<number> {
     }
     h('Summary comment (markdown)');
     out.push(emu.summaryOf(pull)!.body.replace(/<!-- backend-review:summary [^>]*-->\n?/, ''));
+    h(`Slash command: ${command}`);
+    out.push(`reaction on the command: ${human.reactions.map((r) => (r.content === '+1' ? '👍' : r.content)).join(' ') || 'none'}`, '', reply.body);
     if (emu.violations.length) {
       h('Requests that do not match GitHub’s API');
       out.push(...emu.violations.map((v) => pc.red(v)));
