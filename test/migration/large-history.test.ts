@@ -32,8 +32,11 @@ function corpus(): ChangedFile[] {
   return files;
 }
 
-describe('performance', () => {
-  it('parses and analyses 50,000 statements in well under 2 s', async () => {
+// Speed is measured by `npm run bench`, not asserted here: a timed test on a shared
+// machine either flakes or has a bound too loose to mean anything. This test makes sure
+// a large migration history is analysed completely and without error.
+describe('a large migration history', () => {
+  it('analyses 50,000 statements over 100 files completely', async () => {
     await loadSqlParser();
     const files = corpus();
     const byPath = new Map(files.map((f) => [f.path, f.content!]));
@@ -55,6 +58,6 @@ describe('performance', () => {
     expect(statements).toBe(50_000);
     expect(result.findings.length).toBeGreaterThan(1000);
     console.log(`review of ${statements} statements: ${Math.round(ms)} ms CPU (${Math.round(wall)} ms wall), ${result.findings.length} findings`);
-    expect(ms).toBeLessThan(2000);
+    expect(result.findings.filter((f) => f.ruleId === 'backend-review/analyzer-error')).toEqual([]);
   }, 60_000);
 });
