@@ -100,7 +100,7 @@ function isAwaitedOrReturned(e: ts.Node): boolean {
   return !!p && (ts.isAwaitExpression(p) || ts.isReturnStatement(p) || ts.isArrowFunction(p) || (ts.isVariableDeclaration(p) && p.initializer === e));
 }
 
-export function checkRoute(route: Route, file: CodeFile): Hit | undefined {
+export function checkRoute(route: Route, file: CodeFile, functions: Map<string, ts.FunctionLikeDeclaration> = new Map()): Hit | undefined {
   if (route.method !== 'GET' || !route.handler) return undefined;
   // The root of a router mounted elsewhere is the collection its prefix names.
   const segs = segments(route.path);
@@ -113,7 +113,24 @@ export function checkRoute(route: Route, file: CodeFile): Hit | undefined {
   if (/(^|\/)(roles|permissions|scopes|settings|preferences|countries|currencies|languages|locales|timezones|plans|regions|enums)$/.test(route.path)) return undefined;
   const text = route.handler.getText(file.sourceFile);
   if (PAGING_INPUT.test(text)) return undefined;
-  return unboundedQuery(route.handler, file);
+  const direct = unboundedQuery(route.handler, file);
+  if (direct) return direct;
+  // One level into helpers of the same file: `const rows = await findOrders(req.user.id)`.
+  for (const name of calledFunctions(route.handler)) {
+    const fn = functions.get(name);
+    if (!fn || fn === route.handler || PAGING_INPUT.test(fn.getText(file.sourceFile))) continue;
+    const hit = unboundedQuery(fn, file);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+function calledFunctions(fn: ts.Node): string[] {
+  const out: string[] = [];
+  walk(fn, (n) => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) out.push(n.expression.text);
+  });
+  return out;
 }
 
 export default defineRule({
@@ -152,9 +169,12 @@ export default defineRule({
   code: {
     kinds: [ts.SyntaxKind.SourceFile],
     visit(_node, ctx) {
-      for (const route of routesOf(ctx.file).routes) {
-        const hit = checkRoute(route, ctx.file);
-        if (!hit) continue;
+      const fr = routesOf(ctx.file);
+      const seen = new Set<ts.Node>();
+      for (const route of fr.routes) {
+        const hit = checkRoute(route, ctx.file, fr.functions);
+        if (!hit || seen.has(hit.node)) continue; // a helper shared by several routes is reported once
+        seen.add(hit.node);
         ctx.report({
           startLine: ctx.file.lineOf(hit.node),
           message:

@@ -301,3 +301,33 @@ describe('api/unbounded-page-size with validation before the handler', () => {
     expect(fs).toEqual([]);
   });
 });
+
+describe('api/unpaginated-list through a helper of the same file', () => {
+  it('follows one call into a local query function', async () => {
+    const fs = await run([unpaginatedList], {
+      changed: {
+        'src/routes/shipments.ts': `import { Router } from 'express';
+import { pool } from '../db';
+
+export const shipmentsRouter = Router();
+
+async function findShipments(accountId: string) {
+  const { rows } = await pool.query(
+    \`SELECT id, carrier, tracking_number, shipped_at
+       FROM shipments
+      WHERE account_id = $1
+      ORDER BY shipped_at DESC\`,
+    [accountId],
+  );
+  return rows;
+}
+
+shipmentsRouter.get('/shipments', async (req, res) => {
+  res.json({ data: await findShipments(req.user.accountId) });
+});
+`,
+      },
+    });
+    expect(at(fs)).toEqual(['api/unpaginated-list src/routes/shipments.ts:7']);
+  });
+});

@@ -127,6 +127,8 @@ export interface FileRoutes {
   nestVersioning: boolean;
   /** Unresolved route data, for cross-file resolution. */
   raw: RawRoute[];
+  /** Functions declared in the file by name (declarations and `const f = (…) => …`), for following helpers. */
+  functions: Map<string, ts.FunctionLikeDeclaration>;
 }
 
 /** A route before prefixes and inherited middleware are applied. */
@@ -276,6 +278,7 @@ function extract(file: CodeFile): FileRoutes {
     exports: new Map(),
     nestVersioning: false,
     raw: [],
+    functions: new Map(),
   };
   // Cheap bail-out: files that mention no routing vocabulary have no routes.
   if (!/\b(get|post|put|patch|delete|del|all|options|head|route|use|register|listen|Controller|serve)\s*\(|@(Get|Post|Put|Patch|Delete)/.test(file.text)) return fr;
@@ -725,6 +728,7 @@ function extract(file: CodeFile): FileRoutes {
   const hono = defaultExport ? fr.routers.get(defaultExport) : undefined;
   if (hono?.framework === 'hono' && /(^|\/)(index|app|server|main|worker)\.[cm]?[jt]sx?$/.test(file.path)) hono.kind = 'app';
   fr.raw.sort((a, b) => a.pos - b.pos);
+  for (const [name, info] of functions) fr.functions.set(name, info.node);
   fr.routes = resolveRoutes([fr]);
   return fr;
 
