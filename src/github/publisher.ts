@@ -68,9 +68,16 @@ export class Publisher {
     let budget = Math.max(0, input.maxInlineComments - stillOpen);
     const notInline: { finding: Finding; reason: string }[] = [];
     const comments: { finding: Finding; comment: ReviewComment }[] = [];
+    const suggested: { path: string; start: number; end: number }[] = [];
     for (const finding of result.findings) {
       if (known.has(finding.fingerprint)) continue;
       const anchor = anchorFor(finding, input.patches);
+      if (anchor?.suggestion) {
+        // Two suggestions over the same lines cannot both be applied: the later one is shown as plain code.
+        const start = anchor.startLine ?? anchor.line;
+        if (suggested.some((r) => r.path === anchor.path && r.start <= anchor.line && start <= r.end)) anchor.suggestion = false;
+        else suggested.push({ path: anchor.path, start, end: anchor.line });
+      }
       if (!anchor) {
         notInline.push({ finding, reason: finding.path && !finding.wholeChange ? 'outside the diff' : 'about the change as a whole' });
       } else if (budget <= 0) {

@@ -101,3 +101,30 @@ describe('Publisher outside Probot', () => {
     expect(emu.comments).toHaveLength(0);
   });
 });
+
+describe('suggestions', () => {
+  it('never posts two suggestions over the same lines', async () => {
+    const repo = emu.createRepo('acme', 'orders', { 'db/migrations/001.sql': 'CREATE TABLE t (id bigint PRIMARY KEY);\n' });
+    const pull = emu.openPull(repo, { files: { 'db/migrations/002.sql': 'select 1;\nselect 2;\n' } });
+    const octokit = new Octokit({ auth: 'ghs_installation' });
+    const result = await review({ files: [], mode: 'diff' }, defaultConfig());
+    const base = { category: 'migration' as const, severity: 'warning' as const, path: 'db/migrations/002.sql', message: 'm' };
+    result.findings.push(
+      { ...base, ruleId: 'migration/missing-lock-timeout', startLine: 1, endLine: 1, fingerprint: 'a'.repeat(20), fix: { startLine: 1, endLine: 1, replacement: 'x' } },
+      { ...base, ruleId: 'migration/create-index-non-concurrent', startLine: 1, endLine: 2, fingerprint: 'b'.repeat(20), fix: { startLine: 1, endLine: 2, replacement: 'y' } },
+      { ...base, ruleId: 'migration/drop-column', startLine: 2, endLine: 2, fingerprint: 'c'.repeat(20) },
+    );
+    const log = { info() {}, warn() {}, error() {} };
+    await new Publisher(octokit, { owner: 'acme', repo: 'orders', pullNumber: pull.number }, { writes: new WriteQueue({ minIntervalMs: 0 }), log, commandPrefix: '/backend-review' }).publish(undefined, {
+      result,
+      headSha: pull.headSha,
+      patches: new Map(emu.pullFiles(pull).map((f) => [f.filename, f.patch!])),
+      notes: [],
+      maxInlineComments: 30,
+      state: { ignores: [] },
+    });
+    const bodies = emu.reviews[0].comments.map((c) => c.body);
+    expect(bodies.filter((b) => b.includes('```suggestion'))).toHaveLength(1);
+    expect(bodies.some((b) => b.includes('Replace lines 1–2 with:'))).toBe(true);
+  });
+});
