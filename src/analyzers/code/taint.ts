@@ -154,7 +154,6 @@ class TaintAnalysis implements Taint {
 
   /** Same-file functions by the name they are called with: `helper`, `this.method`. */
   private fn(name: string | undefined): ts.FunctionLikeDeclaration | undefined {
-    if (!name) return undefined;
     if (!this.functions) {
       const functions = new Map<string, ts.FunctionLikeDeclaration | null>();
       const add = (n: string | undefined, f: ts.FunctionLikeDeclaration) => {
@@ -174,7 +173,7 @@ class TaintAnalysis implements Taint {
       for (const statement of this.file.sourceFile.statements) visit(statement);
       this.functions = functions;
     }
-    return this.functions.get(name) ?? undefined;
+    return name ? (this.functions.get(name) ?? undefined) : undefined;
   }
 
   /** For `items.map((item) => …)`: the iterated expression. */
@@ -196,16 +195,27 @@ class TaintAnalysis implements Taint {
   }
 
   private sitesOf(fn: ts.FunctionLikeDeclaration): ts.CallExpression[] {
+    // Only functions callable by name have call sites to look at (not handlers passed inline).
+    this.fn(undefined);
+    if (![...this.functions!.values()].includes(fn)) return [];
     if (!this.callSites) {
       const sites = new Map<ts.FunctionLikeDeclaration, ts.CallExpression[]>();
+      const functions = this.functions!;
       const visit = (node: ts.Node): void => {
         if (node.kind >= FIRST_TYPE && node.kind <= LAST_TYPE) return;
-        if (ts.isCallExpression(node)) {
-          const target = this.fn(chainText(node.expression));
+        if (node.kind === ts.SyntaxKind.CallExpression) {
+          const e = (node as ts.CallExpression).expression;
+          const name =
+            e.kind === ts.SyntaxKind.Identifier
+              ? (e as ts.Identifier).text
+              : ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword
+                ? `this.${e.name.text}`
+                : undefined;
+          const target = name !== undefined ? functions.get(name) : undefined;
           if (target) {
             const list = sites.get(target);
-            if (list) list.push(node);
-            else sites.set(target, [node]);
+            if (list) list.push(node as ts.CallExpression);
+            else sites.set(target, [node as ts.CallExpression]);
           }
         }
         ts.forEachChild(node, visit);
