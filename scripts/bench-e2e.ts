@@ -146,7 +146,7 @@ switched off, so the time is the app's own work; in production add about one sec
 |---|---:|---:|---:|---:|---:|---|---:|
 ${runRow('1,000 files, cold', coldLarge)}
 ${warmLarge.map((x, i) => runRow(`1,000 files, warm ${i + 1}`, x)).join('\n')}
-${runRow('20 files, cold', coldTypical)}
+${runRow('20 files, first (parsers already loaded)', coldTypical)}
 ${warmTypical.map((x, i) => runRow(`20 files, warm ${i + 1}`, x)).join('\n')}
 
 **Peak memory** of the whole process (app, Probot, the emulator holding every PR's files, and the generated
