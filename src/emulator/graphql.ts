@@ -4,8 +4,8 @@ const ok = (data: unknown): EmulatorResponse => ({ status: 200, headers: { 'cont
 const fail = (message: string): EmulatorResponse => ({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: { data: null, errors: [{ type: 'INVALID', message }] } });
 
 /**
- * The three GraphQL operations the app sends, recognised by operation name: batched blob
- * reads, listing review threads, and resolving a thread. Anything else is a violation.
+ * The GraphQL operations the app sends, recognised by operation name: batched blob reads,
+ * listing review threads, and resolving or reopening a thread. Anything else is a violation.
  * Every variable the query declares must be supplied, with the declared non-null-ness.
  */
 export function handleGraphql(emu: GitHubEmulator, body: unknown): EmulatorResponse {
@@ -54,6 +54,7 @@ export function handleGraphql(emu: GitHubEmulator, body: unknown): EmulatorRespo
               nodes: page.map((t) => ({
                 id: t.id,
                 isResolved: t.isResolved,
+                resolvedBy: t.isResolved && t.resolvedBy ? { login: t.resolvedBy.replace(/\[bot\]$/, '') } : null,
                 path: t.path,
                 comments: {
                   nodes: t.comments.slice(0, 1).map((c) => ({
@@ -69,11 +70,14 @@ export function handleGraphql(emu: GitHubEmulator, body: unknown): EmulatorRespo
         },
       });
     }
-    case 'ResolveReviewThread': {
+    case 'ResolveReviewThread':
+    case 'UnresolveReviewThread': {
       const thread = emu.threads.find((t) => t.id === variables.threadId);
       if (!thread) return fail(`Could not resolve to a node with the global id of '${String(variables.threadId)}'`);
-      thread.isResolved = true;
-      return ok({ resolveReviewThread: { thread: { id: thread.id, isResolved: true } } });
+      thread.isResolved = operation === 'ResolveReviewThread';
+      thread.resolvedBy = thread.isResolved ? emu.botLogin : undefined;
+      const field = operation === 'ResolveReviewThread' ? 'resolveReviewThread' : 'unresolveReviewThread';
+      return ok({ [field]: { thread: { id: thread.id, isResolved: thread.isResolved } } });
     }
     default:
       emu.violations.push(`POST /graphql: unexpected operation ${operation ?? '(anonymous)'}`);

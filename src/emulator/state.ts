@@ -71,6 +71,7 @@ export interface ReviewThread {
   pull: Pull;
   path: string;
   isResolved: boolean;
+  resolvedBy?: string;
   comments: ReviewComment[];
 }
 

@@ -6,7 +6,7 @@ import { annotationsFor, checkTitle, conclusionFor, type CheckRun } from './chec
 import type { GitHubClient, Logger, PullRef } from './client.js';
 import { inlineComment, type ReviewComment } from './inline-comment.js';
 import type { SummaryState } from './markers.js';
-import { listAppThreads, resolveThread, type AppThread } from './review-threads.js';
+import { listAppThreads, resolveThread, unresolveThread, type AppThread } from './review-threads.js';
 import { findSummary, summaryBody, type ExistingSummary } from './summary-comment.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -62,6 +62,12 @@ export class Publisher {
     const threads = await listAppThreads(this.octokit, this.pull, this.options.botLogin);
     const current = new Set(result.findings.map((f) => f.fingerprint));
     const resolved = await this.resolveGone(threads, current, unsureAbout(result));
+    // A finding the app saw fixed is back (a fix was reverted): reopen its thread. Threads a person resolved stay resolved.
+    for (const thread of threads) {
+      if (!thread.resolvedByApp || !current.has(thread.fingerprint)) continue;
+      await this.options.writes.run('unresolveReviewThread', () => unresolveThread(this.octokit, thread.id));
+      thread.isResolved = false;
+    }
 
     const known = new Set(threads.map((t) => t.fingerprint));
     const stillOpen = threads.filter((t) => !t.isResolved && current.has(t.fingerprint)).length;

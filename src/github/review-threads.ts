@@ -6,6 +6,8 @@ export interface AppThread {
   id: string;
   fingerprint: string;
   isResolved: boolean;
+  /** Resolved by the app itself (its finding had gone away), not by a person. */
+  resolvedByApp: boolean;
   path: string;
   url: string;
 }
@@ -18,6 +20,7 @@ interface ThreadsPage {
         nodes: {
           id: string;
           isResolved: boolean;
+          resolvedBy: { login: string } | null;
           path: string;
           comments: { nodes: { body: string; url: string; author: { login: string } | null }[] };
         }[];
@@ -31,7 +34,7 @@ const THREADS = `query ReviewThreads($owner: String!, $name: String!, $number: I
     pullRequest(number: $number) {
       reviewThreads(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
-        nodes { id isResolved path comments(first: 1) { nodes { body url author { login } } } }
+        nodes { id isResolved resolvedBy { login } path comments(first: 1) { nodes { body url author { login } } } }
       }
     }
   }
@@ -58,7 +61,8 @@ export async function listAppThreads(octokit: GitHubClient, pull: PullRef, botLo
       const fingerprint = fingerprintOf(first?.body);
       if (!first || !fingerprint) continue;
       if (botLogin && !sameBot(first.author?.login, botLogin)) continue;
-      out.push({ id: node.id, fingerprint, isResolved: node.isResolved, path: node.path, url: first.url });
+      const resolvedByApp = node.isResolved && Boolean(node.resolvedBy) && sameBot(node.resolvedBy!.login, first.author?.login ?? '');
+      out.push({ id: node.id, fingerprint, isResolved: node.isResolved, resolvedByApp, path: node.path, url: first.url });
     }
     if (!threads.pageInfo.hasNextPage) break;
     cursor = threads.pageInfo.endCursor;
@@ -68,6 +72,14 @@ export async function listAppThreads(octokit: GitHubClient, pull: PullRef, botLo
 
 export async function resolveThread(octokit: GitHubClient, threadId: string): Promise<void> {
   await octokit.graphql(RESOLVE, { threadId });
+}
+
+const UNRESOLVE = `mutation UnresolveReviewThread($threadId: ID!) {
+  unresolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
+}`;
+
+export async function unresolveThread(octokit: GitHubClient, threadId: string): Promise<void> {
+  await octokit.graphql(UNRESOLVE, { threadId });
 }
 
 /** GraphQL names a bot author "slug" where REST says "slug[bot]". */

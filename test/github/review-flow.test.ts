@@ -147,6 +147,24 @@ describe('pull_request.opened', () => {
     expect(h.emu.comments.filter((c) => c.user.type === 'Bot')).toHaveLength(1);
   });
 
+  it('reopens its thread when a fix is reverted, but not a thread a person resolved', async () => {
+    const { pull } = world(h.emu);
+    await h.receive('pull_request', pullRequestEvent('opened', pull));
+    const index = h.emu.threadsOf(pull).find((t) => t.comments[0].body.includes('create-index-non-concurrent'))!;
+    const log = h.emu.threadsOf(pull).find((t) => t.comments[0].body.includes('console-log'))!;
+    const original = h.emu.fileAt(pull.repo, pull.headSha, INDEX_MIGRATION)!;
+    h.emu.push(pull, { [INDEX_MIGRATION]: original.replace('CREATE INDEX', 'CREATE INDEX CONCURRENTLY') });
+    await h.receive('pull_request', pullRequestEvent('synchronize', pull));
+    expect(index.isResolved).toBe(true);
+    log.isResolved = true; // a reviewer resolves this one by hand
+    log.resolvedBy = 'maintainer';
+    h.emu.push(pull, { [INDEX_MIGRATION]: original });
+    await h.receive('pull_request', pullRequestEvent('synchronize', pull));
+    expect(index.isResolved).toBe(false);
+    expect(log.isResolved).toBe(true);
+    expect(h.emu.threadsOf(pull).filter((t) => t.comments[0].body.includes('create-index-non-concurrent'))).toHaveLength(1);
+  });
+
   it('never resolves a thread someone else opened', async () => {
     const { pull } = world(h.emu);
     h.emu.threads.push({ id: 'PRRT_human', pull, path: INDEX_MIGRATION, isResolved: false, comments: [{ id: 1, body: 'quoting <!-- backend-review:finding 0123456789abcdef0123 -->', path: INDEX_MIGRATION, line: 4, author: 'dev', commitId: pull.headSha }] });
