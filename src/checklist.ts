@@ -53,7 +53,7 @@ export const CHECKLIST: ChecklistItem[] = [
   { id: 'security.request-limits', area: 'security', appliesTo: ['server-code'], guidance: NEW_SERVICE, text: 'Request bodies are size-limited and login, signup and reset routes are rate-limited' },
   { id: 'security.no-secrets-in-repo', area: 'security', appliesTo: ['server-code', 'config'], guidance: HYGIENE, text: 'No secrets in source, .env files, Dockerfiles, compose files or Kubernetes manifests' },
   { id: 'security.no-secrets-in-logs', area: 'security', appliesTo: ['server-code'], guidance: HYGIENE, text: 'No passwords, tokens, auth headers or whole request bodies are logged' },
-  { id: 'security.container-user', area: 'security', appliesTo: ['config'], guidance: 'Security Reference › Security Checklist for New Services', text: 'Containers run as a non-root user' },
+  { id: 'security.container-user', area: 'security', appliesTo: ['container'], guidance: 'Security Reference › Security Checklist for New Services', text: 'Containers run as a non-root user' },
   { id: 'security.secret-rotation', area: 'security', appliesTo: ['config'], guidance: HYGIENE, text: 'Any new secret is loaded from a secrets manager at runtime and has a rotation schedule' },
 
   // Observability

@@ -324,6 +324,7 @@ function touchedKinds(files: AnalyzedFile[], codeFile: (path: string) => CodeFil
       if (cf && routesOf(cf).routes.length > 0) touched.add('api');
     }
     if (config.some((k) => kinds.has(k))) touched.add('config');
+    if (kinds.has('dockerfile')) touched.add('container');
   }
   return touched;
 }

@@ -107,7 +107,7 @@ export interface ChecklistItem {
   appliesTo: ChangeKind[];
 }
 
-export type ChangeKind = 'migration' | 'api' | 'server-code' | 'config';
+export type ChangeKind = 'migration' | 'api' | 'server-code' | 'config' | 'container';
 
 export type ChecklistStatus = 'pass' | 'fail' | 'warn' | 'manual';
 

@@ -44,7 +44,7 @@ export function toMarkdown(result: ReviewResult, options: MarkdownOptions = {}):
   }
 
   if (result.checklist.length) {
-    head.push('### Checklist', '');
+    head.push('### Checklist', '', '<sub>✅ checked by the rules named in the docs, nothing found in this change · ❌ ⚠️ see the findings · ☐ for a person to confirm</sub>', '');
     for (const area of AREA_ORDER) {
       const items = result.checklist.filter((i) => i.area === area);
       if (!items.length) continue;
