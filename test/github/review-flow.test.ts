@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INDEX_MIGRATION, world } from './world.js';
-import { pullRequestEvent } from './payloads.js';
+import { checkRunRerequested, pullRequestEvent } from './payloads.js';
 import { startHarness, stopHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -88,7 +88,7 @@ describe('pull_request.opened', () => {
     expect(h.emu.requests.length).toBe(before);
 
     // An explicit re-run reviews again but posts no comment twice and keeps one summary.
-    await h.receive('check_run', (await import('./payloads.js')).checkRunRerequested(pull));
+    await h.receive('check_run', checkRunRerequested(pull));
     expect(h.emu.reviews).toHaveLength(1);
     expect(h.emu.reviews.flatMap((r) => r.comments)).toHaveLength(comments);
     expect(h.emu.comments.filter((c) => c.user.type === 'Bot')).toHaveLength(1);
