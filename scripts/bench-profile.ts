@@ -96,15 +96,30 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
     fns.set(key, f);
     mods.set(module, (mods.get(module) ?? 0) + us);
   }
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Buckets by the leaf function, except that anything the GitHub emulator calls (JSON,
+  // diffing for patches) is the emulator's.
+  const underEmulator = new Map<number, boolean>();
+  const inEmulator = (id: number): boolean => {
+    const known = underEmulator.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    const here = Boolean(node && moduleOf(node.callFrame.url, node.callFrame.functionName).startsWith('src/emulator'));
+    const p = parent.get(id);
+    const result = here || (p !== undefined && inEmulator(p));
+    underEmulator.set(id, result);
+    return result;
+  };
   const bucketUs = new Map<string, number>();
-  for (const f of fns.values()) {
-    const b = bucketOf(f.name, f.module);
-    bucketUs.set(b, (bucketUs.get(b) ?? 0) + f.us);
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (!node || node.callFrame.functionName === '(idle)') continue;
+    const b = inEmulator(id) ? 'the GitHub emulator' : bucketOf(node.callFrame.functionName || '(anonymous)', moduleOf(node.callFrame.url, node.callFrame.functionName));
+    bucketUs.set(b, (bucketUs.get(b) ?? 0) + us);
   }
   // Inclusive time of our functions: each sample counts once for every distinct function of
   // ours on its stack (recursion is not double-counted).
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const inclusive = new Map<string, { name: string; location: string; module: string; us: number }>();
   for (const [id, us] of selfUs) {
     const seen = new Set<string>();
