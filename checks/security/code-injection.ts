@@ -72,7 +72,7 @@ export default defineRule({
         if (name === 'Function') [what, inputs] = ['new Function', args];
         else if (c?.name === 'Script' && c.receiver && /^(?:node:)?vm$/.test(importOf(ctx.file, c.receiver)?.module ?? '')) [what, inputs] = ['new vm.Script', [args[0]]];
       } else if (name === 'eval' || name === 'Function') [what, inputs] = [name, [args[0]]];
-      else if ((name === 'setTimeout' || name === 'setInterval') && !ts.isFunctionLike(args[0])) [what, inputs] = [`${name} with a string`, [args[0]]];
+      else if ((name === 'setTimeout' || name === 'setInterval') && (ts.isTemplateExpression(args[0]) || ts.isBinaryExpression(args[0]))) [what, inputs] = [`${name} with a string`, [args[0]]];
       else if (c && VM_FUNCTIONS.has(c.name)) {
         const mod = c.receiver ? importOf(ctx.file, c.receiver) : importOf(ctx.file, c.name);
         if (mod && /^(?:node:)?vm$/.test(mod.module)) [what, inputs] = [`vm.${c.name}`, [args[0]]];
