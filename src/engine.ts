@@ -113,12 +113,21 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
       if (!kinds.has('code')) continue;
       const cf = codeFile(file.path)!;
       const contexts = new Map(codeRules.map((rule) => [rule, { config, file: cf, report: reporter(rule, file.path) }]));
-      const visit = (node: ts.Node): void => {
+      // Depth-first in source order, without recursion: a deeply nested expression must not
+      // overflow the stack, and each rule starts from a shallow stack.
+      const pending: ts.Node[] = [cf.sourceFile];
+      const children: ts.Node[] = [];
+      const collect = (child: ts.Node): void => {
+        children.push(child);
+      };
+      while (pending.length > 0) {
+        const node = pending.pop()!;
         const interested = byKind.get(node.kind);
         if (interested) for (const rule of interested) guard(rule, file.path, () => rule.code!.visit(node, contexts.get(rule)!));
-        ts.forEachChild(node, visit);
-      };
-      visit(cf.sourceFile);
+        ts.forEachChild(node, collect);
+        for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
+        children.length = 0;
+      }
     }
   }
 
@@ -169,7 +178,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   const configured = afterSuppression
     .map((f) => ({ ...f, severity: effectiveSeverity(f.ruleId, f.severity, config) }))
     .filter((f): f is RawFinding & { severity: Severity } => f.severity !== undefined);
-  const inScope = configured.filter((f) => onChangedLines(f, changeSet.mode, filesByPath.get(f.path)));
+  const inScope = dropSuperseded(configured, rules).filter((f) => onChangedLines(f, changeSet.mode, filesByPath.get(f.path)));
   const findings = assignFingerprints(inScope, linesOf).sort(byLocation);
 
   const touched = touchedKinds(present, codeFile);
@@ -298,6 +307,16 @@ function applySuppressions(
     }
   }
   return out;
+}
+
+/** Removes findings that another rule's finding on the same lines already covers. */
+function dropSuperseded<T extends RawFinding>(findings: T[], rules: Rule[]): T[] {
+  const supersedes = new Map<string, Set<string>>(rules.filter((r) => r.meta.supersedes?.length).map((r) => [r.meta.id, new Set<string>(r.meta.supersedes ?? [])]));
+  if (supersedes.size === 0) return findings;
+  const covering = findings.filter((f) => supersedes.has(f.ruleId));
+  return findings.filter(
+    (f) => !covering.some((c) => c.path === f.path && supersedes.get(c.ruleId)!.has(f.ruleId) && f.startLine <= c.endLine && f.endLine >= c.startLine),
+  );
 }
 
 function onChangedLines(f: RawFinding, mode: ChangeSet['mode'], file: ChangedFile | undefined): boolean {

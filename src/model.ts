@@ -96,6 +96,11 @@ export interface RuleMeta {
   /** What goes wrong in production and what to do instead, in a few sentences. */
   description: string;
   examples: { bad: Example[]; good: Example[] };
+  /**
+   * Rules whose findings on the same lines this rule's finding makes redundant (it says
+   * the same and more), so only one comment is posted.
+   */
+  supersedes?: RuleId[];
 }
 
 export interface ChecklistItem {

@@ -141,6 +141,20 @@ describe('changed-lines filter', () => {
   });
 });
 
+describe('superseded findings', () => {
+  it('drops a finding that a more specific rule on the same lines already covers', async () => {
+    const meta = { area: 'migration' as const, severity: 'warning' as const, title: 't', guidance: 'g', checklist: [], description: 'd', examples: { bad: [], good: [] } };
+    const general = defineRule({ meta: { ...meta, id: 'migration/create-index-non-concurrent' }, sql: { check: (s, ctx) => ctx.report({ startLine: s.startLine, message: 'general' }) } });
+    const specific = defineRule({
+      meta: { ...meta, id: 'observability/console-log', supersedes: ['migration/create-index-non-concurrent'] },
+      sql: { check: (s, ctx) => s.startLine === 2 && ctx.report({ startLine: 2, message: 'specific' }) },
+    });
+    const cs = changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n${INDEX}\n` }]);
+    const r = await review(cs, defaultConfig(), { rules: [general, specific] });
+    expect(r.findings.map((f) => `${f.startLine} ${f.message}`)).toEqual(['1 general', '2 specific']);
+  });
+});
+
 describe('fingerprints', () => {
   it('survive unrelated lines moving and tell identical statements apart', async () => {
     const before = await review(changeSet([{ path: 'db/migrations/1.sql', content: `${INDEX}\n${INDEX}\n` }]), defaultConfig(), core);
