@@ -48,6 +48,8 @@ export default defineRule({
     title: 'Column dropped or renamed while code still reads it',
     guidance: 'Database Schema Design Reference › The Expand-Contract Pattern',
     checklist: ['migration.code-compatible'],
+    // Names the code that breaks, so the general drop/rename warning on the same statement adds nothing.
+    supersedes: ['migration/drop-column', 'migration/rename-column'],
     description:
       'Dropping or renaming a column that application code still selects, writes or maps (a SQL string or query file, a query-builder call, a TypeORM entity field, a Sequelize model attribute, a Drizzle table, a Prisma field) makes those queries fail with "column does not exist" the moment the migration runs, on every instance still serving traffic. Contract in two deploys: ship code that no longer uses the column, then drop it. For a rename, add the new column, write to both, backfill, switch reads, and drop the old one last. Only references that also name the table count; tests, seeds, fixtures, generated code and other migrations are ignored.',
     examples: {

@@ -14,6 +14,8 @@ export default defineRule({
     title: 'Real .env file committed',
     guidance: 'Security Reference › Secret Hygiene Checklist',
     checklist: ['security.no-secrets-in-repo'],
+    // Already names the credential on that line and says to rotate it.
+    supersedes: ['security/hardcoded-secret'],
     description:
       'A `.env` file holds the credentials of one environment; once committed, everyone with repository access (and every fork and CI log) has them, and they stay in the history after deletion. Add `.env` to `.gitignore`, commit a `.env.example` with placeholder values instead, and rotate whatever was in the committed file. Example, sample, template and test env files are not flagged.',
     examples: {
