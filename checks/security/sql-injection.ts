@@ -33,6 +33,15 @@ function pieces(arg: ts.Expression, file: CodeFile): { pieces: Piece[]; built: b
         piece.text += x.text;
         return;
       }
+      // ['SELECT …', `WHERE … ${x}`].join('\n')
+      if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && x.expression.name.text === 'join' && ts.isArrayLiteralExpression(unwrap(x.expression.expression))) {
+        const sep = x.arguments[0] && ts.isStringLiteralLike(x.arguments[0]) ? x.arguments[0].text : ',';
+        (unwrap(x.expression.expression) as ts.ArrayLiteralExpression).elements.forEach((el, i) => {
+          if (i > 0) piece.text += sep;
+          flatten(el, () => piece.text);
+        });
+        return;
+      }
       if (ts.isTemplateExpression(x)) {
         piece.text += x.head.text;
         for (const span of x.templateSpans) {

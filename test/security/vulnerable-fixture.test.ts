@@ -56,6 +56,12 @@ const EXPECTED: [rule: string, path: string, snippet: string][] = [
   ['security/timing-unsafe-comparison', 'src/auth/jwt.ts', 'provided === process.env.INTERNAL_API_KEY'],
   // NestJS controller: @Query() parameters into TypeORM manager.query
   ['security/sql-injection', 'src/reports/reports.controller.ts', 'SELECT ${column} AS bucket'],
+  // Fastify plugin registered with a prefix: query string through destructuring, a helper and an array-joined query
+  ['security/sql-injection', 'src/fastify/exports.ts', '` WHERE customer_id = $1 AND ${filter}`'],
+  // Koa router: ctx.request.body into a shell pipeline
+  ['security/command-injection', 'src/koa/backup.ts', 'execSync(`pg_dump'],
+  // Hono: c.req.query() as the upstream URL
+  ['security/ssrf', 'src/hono/avatars.ts', 'await fetch(source'],
   // metrics
   ['observability/latency-not-histogram', 'src/metrics.ts', 'new client.Summary({'],
   ['observability/high-cardinality-label', 'src/metrics.ts', "labelNames: ['method', 'url', 'status']"],
