@@ -153,7 +153,10 @@ ${warmTypical.map((x, i) => runRow(`20 files, warm ${i + 1}`, x)).join('\n')}
 repository; a full GC before each review) over all the reviews above: **${peakMb.toFixed(0)} MB** (\`process.resourceUsage().maxRSS\`).
 ${r.baselineRssMb.toFixed(0)} MB before the first webhook; ${coldLarge.maxRssAfterMb.toFixed(0)} MB after the first review, the 1,000-file PR in the freshly started app${peakWithProfileMb ? `; ${peakWithProfileMb.toFixed(0)} MB including the profiled extra reviews (GNU time \`%M\`)` : ''}.
 
-**GitHub requests for one warm 1,000-file review** (${sample.requests} in total; ${annotations} annotations):
+**GitHub requests for one warm 1,000-file review** (${sample.requests} in total; ${annotations} annotations). The budget beside
+the target is the issue's O(files/50) made concrete: file-list pages (${files}/100) + blob batches (${files}/50) + annotation
+batches (${annotations}/50) + 20 for everything that does not grow with the PR = ${budget}; and apart from the check-run updates
+that carry the annotations, no endpoint may be called more than ${Math.ceil(files / 50) + 2} times.${requestsMet ? '' : ' **Not met.**'}
 
 | Endpoint | Requests |
 |---|---:|
