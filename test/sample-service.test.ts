@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../fixtures/sample-service/', import.meta.ur
 // add an entry only with a justification a reviewer would accept.
 const JUSTIFIED_NOTICES: { ruleId: string; path: string; why: string }[] = [];
 
-describe('clean sample service (Express + NestJS)', () => {
+describe('clean sample service (Express, NestJS and a Fastify service)', () => {
   it('produces no errors or warnings with every rule enabled', async () => {
     const changeSet = await scanPaths(['.'], ROOT, 1024 * 1024);
     const result = await review(changeSet, validateConfig({}));
