@@ -34,17 +34,25 @@ export default defineRule({
       let image = '';
       let user: string | undefined;
       let cmdLine = -1;
+      // A stage built FROM an earlier stage inherits that stage's USER.
+      const stageUser = new Map<string, string | undefined>();
+      let stage: string | undefined;
       for (let i = 0; i < lines.length; i++) {
-        const from = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)/i.exec(lines[i]);
+        const from = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(lines[i]);
         if (from) {
           fromLine = i;
           image = from[1];
-          user = undefined;
+          user = stageUser.get(image.toLowerCase());
+          stage = from[2]?.toLowerCase();
+          if (stage) stageUser.set(stage, user);
           cmdLine = -1;
           continue;
         }
         const u = /^\s*USER\s+(\S+)/i.exec(lines[i]);
-        if (u) user = u[1];
+        if (u) {
+          user = u[1];
+          if (stage) stageUser.set(stage, user);
+        }
         if (/^\s*(?:CMD|ENTRYPOINT)\b/i.test(lines[i]) && cmdLine === -1) cmdLine = i;
       }
       if (fromLine === -1) return;

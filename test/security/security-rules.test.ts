@@ -173,3 +173,11 @@ describe('text rules skip test fixtures', () => {
     expect(await lines('security/container-runs-as-root', 'tests/docker/Dockerfile', 'FROM node:20\nCMD ["node"]\n')).toEqual([]);
   });
 });
+
+describe('security/container-runs-as-root stages', () => {
+  it('a final stage built from an earlier stage inherits its USER', async () => {
+    const dockerfile = 'FROM node:20-slim AS base\nRUN useradd -r app\nUSER app\n\nFROM base AS release\nCOPY dist ./dist\nCMD ["node", "dist/server.js"]\n';
+    expect(await lines('security/container-runs-as-root', 'Dockerfile', dockerfile)).toEqual([]);
+    expect(await lines('security/container-runs-as-root', 'Dockerfile', 'FROM node:20 AS base\nUSER node\nFROM base\nUSER root\nCMD ["node"]\n')).toEqual([3]);
+  });
+});
