@@ -87,13 +87,14 @@ export default defineRule({
         // NODE_TLS_REJECT_UNAUTHORIZED=0, : "0", ENV NODE_TLS_REJECT_UNAUTHORIZED 0, or a k8s `name:` followed by `value: "0"`.
         let tls = /NODE_TLS_REJECT_UNAUTHORIZED["']?\s*(?:=|:|\s)\s*["']?0["']?\s*(?:$|[,#])/.test(line);
         if (!tls && /name:\s*["']?NODE_TLS_REJECT_UNAUTHORIZED["']?\s*$/.test(line) && /^\s*value:\s*["']?0["']?\s*$/.test(lines[i + 1] ?? '')) tls = true;
-        if (tls) {
+        if (tls && !local) {
           ctx.report({
             startLine: i + 1,
             message: `\`NODE_TLS_REJECT_UNAUTHORIZED=0\` ${MESSAGE_TLS} It applies to every TLS connection of the process. Remove it and add the private CA with \`NODE_EXTRA_CA_CERTS\` instead.`,
           });
           continue;
         }
+        if (tls) continue;
         if (!local && SSLMODE_DISABLE.test(line) && /:\/\//.test(line) && !LOCAL_HOST.test(line)) {
           ctx.report({
             startLine: i + 1,

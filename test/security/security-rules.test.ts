@@ -181,3 +181,10 @@ describe('security/container-runs-as-root stages', () => {
     expect(await lines('security/container-runs-as-root', 'Dockerfile', 'FROM node:20 AS base\nUSER node\nFROM base\nUSER root\nCMD ["node"]\n')).toEqual([3]);
   });
 });
+
+describe('security/tls-verification-disabled in local files', () => {
+  it('does not report NODE_TLS_REJECT_UNAUTHORIZED in local compose or CI files', async () => {
+    expect(await lines('security/tls-verification-disabled', 'docker-compose.local.yml', 'services:\n  api:\n    environment:\n      NODE_TLS_REJECT_UNAUTHORIZED: "0"\n')).toEqual([]);
+    expect(await lines('security/tls-verification-disabled', 'deploy/prod.yml', 'services:\n  api:\n    environment:\n      NODE_TLS_REJECT_UNAUTHORIZED: "0"\n')).toEqual([4]);
+  });
+});
