@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import { RULES, ruleById } from '../checks/index.js';
-import { areaEnabled, type Config } from './config/schema.js';
+import { areaEnabled, parseByteSize, type Config } from './config/schema.js';
+import { formatBytes } from './sources/file-content.js';
 import { classify, isSelected, type FileKind } from './files.js';
 import type { ChangeKind, ChangeSet, ChangedFile, Finding, ReviewResult, Severity } from './model.js';
 import type { AnalyzedFile, BaseContext, Report, Rule } from './rule.js';
@@ -41,7 +42,13 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
       skipped.push({ path: file.path, reason: file.skipped });
       continue;
     }
-    analyzed.push({ file, kinds: classify(file.path, config) });
+    const kinds = classify(file.path, config);
+    const unfit = file.content === undefined || file.status === 'removed' ? undefined : unfitForAnalysis(file.content, kinds, config);
+    if (unfit) {
+      skipped.push({ path: file.path, reason: unfit });
+      continue;
+    }
+    analyzed.push({ file, kinds });
   }
   const present = analyzed.filter((a) => a.file.status !== 'removed' && a.file.content !== undefined);
 
@@ -83,9 +90,14 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   if (migrationFiles.length > 0 && (sqlRules.length > 0 || rules.some((r) => r.change))) {
     await loadSqlParser();
     for (const { file, kinds } of migrationFiles) {
-      const migration = kinds.has('sql-migration')
-        ? sqlMigration(file, config)
-        : extractJsMigration(file.path, file.content!, config);
+      let migration: Migration | undefined;
+      try {
+        migration = kinds.has('sql-migration') ? sqlMigration(file, config) : extractJsMigration(file.path, file.content!, config);
+      } catch (err) {
+        // The TypeScript parser and the extraction recurse per nesting level.
+        if (!(err instanceof RangeError)) throw err;
+        skipped.push({ path: file.path, reason: 'nested too deeply to parse; migration rules skipped' });
+      }
       if (migration) migrations.push(migration);
     }
     await attachSchemaModels(migrations, changeSet.tree, config, changeSet);
@@ -112,6 +124,10 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     for (const { file, kinds } of present) {
       if (!kinds.has('code')) continue;
       const cf = codeFile(file.path)!;
+      if (cf.unanalysable) {
+        skipped.push({ path: file.path, reason: cf.unanalysable });
+        continue;
+      }
       const contexts = new Map(codeRules.map((rule) => [rule, { config, file: cf, report: reporter(rule, file.path) }]));
       // Depth-first in source order, without recursion: a deeply nested expression must not
       // overflow the stack, and each rule starts from a shallow stack.
@@ -203,6 +219,39 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     },
     failed: config.fail_on === 'never' ? false : config.fail_on === 'warning' ? bySeverity.error + bySeverity.warning > 0 : bySeverity.error > 0,
   };
+}
+
+/** Longest line, in characters, that code may have before it counts as minified. */
+const MINIFIED_LINE = 10_000;
+
+/**
+ * Why a file's content is not analysed, if it is not: larger than the configured limit
+ * (whatever source produced it), or minified code, where every finding would land on one
+ * line of generated text nobody edits.
+ */
+function unfitForAnalysis(content: string, kinds: Set<FileKind>, config: Config): string | undefined {
+  const max = parseByteSize(config.limits.max_file_size);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit, so most files need no byte count.
+  if (content.length * 3 > max) {
+    const bytes = Buffer.byteLength(content, 'utf8');
+    if (bytes > max) return `larger than ${formatBytes(max)} (${formatBytes(bytes)})`;
+  }
+  if ((kinds.has('code') || kinds.has('js-migration')) && content.length > MINIFIED_LINE) {
+    let longest = 0;
+    let lines = 0;
+    for (let from = 0; from <= content.length; lines++) {
+      let to = content.indexOf('\n', from);
+      if (to === -1) to = content.length;
+      longest = Math.max(longest, to - from);
+      from = to + 1;
+    }
+    // A long data literal (a base64 blob) is one line among many ordinary ones; a bundle is
+    // a few enormous lines.
+    if (longest > MINIFIED_LINE && content.length / lines > 1000) {
+      return `minified code (a line of ${longest.toLocaleString('en-US')} characters); not reviewed`;
+    }
+  }
+  return undefined;
 }
 
 function ruleEnabled(rule: Rule, config: Config): boolean {

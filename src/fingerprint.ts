@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Finding } from './model.js';
 
 /**
@@ -9,16 +9,39 @@ import type { Finding } from './model.js';
  */
 export function assignFingerprints(findings: Omit<Finding, 'fingerprint'>[], contentOf: (path: string) => string[] | undefined): Finding[] {
   const seen = new Map<string, number>();
+  // Many findings on one long line (a minified file) must not normalise and hash that line
+  // once per finding: the flagged text and the hash of the key are computed once per range.
+  const flaggedText = new Map<string, string>();
+  const keyHash = new Map<string, Hash>();
+  const textIds = new Map<string, number>();
   const sorted = [...findings].sort((a, b) => a.path.localeCompare(b.path) || a.startLine - b.startLine || a.ruleId.localeCompare(b.ruleId));
   return sorted.map((f) => {
     const lines = contentOf(f.path);
-    const flagged = lines
-      ? lines.slice(Math.max(0, f.startLine - 1), Math.max(f.startLine, f.endLine)).join('\n').replace(/\s+/g, ' ').trim()
-      : f.message;
-    const key = `${f.ruleId}\u0000${f.path}\u0000${flagged}`;
-    const n = seen.get(key) ?? 0;
-    seen.set(key, n + 1);
-    const fingerprint = createHash('sha256').update(`${key}\u0000${n}`).digest('hex').slice(0, 20);
+    let flagged = f.message;
+    if (lines) {
+      const range = `${f.path}\u0000${f.startLine}\u0000${f.endLine}`;
+      let text = flaggedText.get(range);
+      if (text === undefined) {
+        text = lines.slice(Math.max(0, f.startLine - 1), Math.max(f.startLine, f.endLine)).join('\n').replace(/\s+/g, ' ').trim();
+        flaggedText.set(range, text);
+      }
+      flagged = text;
+    }
+    // The maps are keyed by a short id of the text, not by the (possibly huge) text itself.
+    let textId = textIds.get(flagged);
+    if (textId === undefined) {
+      textId = textIds.size;
+      textIds.set(flagged, textId);
+    }
+    const id = `${f.ruleId}\u0000${f.path}\u0000${textId}`;
+    const n = seen.get(id) ?? 0;
+    seen.set(id, n + 1);
+    let hash = keyHash.get(id);
+    if (!hash) {
+      hash = createHash('sha256').update(`${f.ruleId}\u0000${f.path}\u0000${flagged}\u0000`);
+      keyHash.set(id, hash);
+    }
+    const fingerprint = hash.copy().update(String(n)).digest('hex').slice(0, 20);
     return { ...f, fingerprint };
   });
 }

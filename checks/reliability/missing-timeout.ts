@@ -28,6 +28,17 @@ function instanceHasTimeout(init: ts.Expression | undefined, keys: string[]): bo
   return keys.some((k) => prop(cfg, k) !== undefined);
 }
 
+/** File-wide timeout settings, searched once per file rather than once per call. */
+const fileSettings = new WeakMap<CodeFile, { dispatcher: boolean; axiosDefaults: boolean }>();
+function fileSets(file: CodeFile): { dispatcher: boolean; axiosDefaults: boolean } {
+  let s = fileSettings.get(file);
+  if (!s) {
+    s = { dispatcher: /setGlobalDispatcher\s*\(/.test(file.text), axiosDefaults: /\baxios\.defaults\.timeout\s*=/.test(file.text) };
+    fileSettings.set(file, s);
+  }
+  return s;
+}
+
 function outbound(call: ts.CallExpression, file: CodeFile): Outbound | undefined {
   const c = callee(call);
   if (!c) return undefined;
@@ -114,8 +125,7 @@ export default defineRule({
       const call = node as ts.CallExpression;
       const out = outbound(call, ctx.file);
       if (!out) return;
-      const text = ctx.file.text;
-      if (/setGlobalDispatcher\s*\(/.test(text) && out.client.startsWith('fetch') || /\baxios\.defaults\.timeout\s*=/.test(text) && out.client.startsWith('axios')) return;
+      if (out.client.startsWith('fetch') && fileSets(ctx.file).dispatcher || out.client.startsWith('axios') && fileSets(ctx.file).axiosDefaults) return;
       const opts = out.options && unwrap(out.options);
       if (opts && (!ts.isObjectLiteralExpression(opts) || hasSpread(opts))) return; // options built elsewhere
       if (opts && out.keys.some((k) => prop(opts, k) !== undefined)) return;

@@ -1,18 +1,42 @@
 import { ts } from 'ts-morph';
 
 /**
+ * Deepest syntax tree a code file may have. Real code stays far below it; past it the
+ * recursive walks of the rules could overflow the stack, so the file is not analysed.
+ */
+export const MAX_AST_DEPTH = 1000;
+
+/**
  * One parsed JS/TS file. Parsing uses the TypeScript compiler bundled with ts-morph,
  * without a program or type-checker: a review must stay fast and must never execute or
  * resolve the code it reads.
  */
 export class CodeFile {
   readonly sourceFile: ts.SourceFile;
+  /**
+   * Why the file could not be analysed (nesting too deep to parse or walk). The source
+   * file is then empty, so every rule sees nothing rather than crashing.
+   */
+  readonly unanalysable?: string;
 
   constructor(
     readonly path: string,
     readonly text: string,
   ) {
-    this.sourceFile = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+    let sourceFile: ts.SourceFile | undefined;
+    try {
+      sourceFile = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+      const depth = treeDepth(sourceFile, MAX_AST_DEPTH);
+      if (depth > MAX_AST_DEPTH) {
+        this.unanalysable = `code nested more than ${MAX_AST_DEPTH.toLocaleString('en-US')} levels deep; code rules skipped`;
+        sourceFile = undefined;
+      }
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      // The TypeScript parser recurses per nesting level: thousands of levels overflow it.
+      this.unanalysable = 'code nested too deeply to parse; code rules skipped';
+    }
+    this.sourceFile = sourceFile ?? ts.createSourceFile(path, '', ts.ScriptTarget.Latest, true, scriptKind(path));
   }
 
   /** 1-based line of the node's first token (not of its leading comments). */
@@ -30,6 +54,26 @@ export class CodeFile {
     const to = starts[line] ?? this.text.length;
     return this.text.slice(from, to).replace(/\r?\n$/, '');
   }
+}
+
+/** Depth of the tree, walked without recursion; stops counting once past `limit`. */
+function treeDepth(root: ts.Node, limit: number): number {
+  const nodes: ts.Node[] = [root];
+  const depths: number[] = [1];
+  let max = 1;
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth > max) {
+      max = depth;
+      if (max > limit) return max;
+    }
+    ts.forEachChild(node, (child) => {
+      nodes.push(child);
+      depths.push(depth + 1);
+    });
+  }
+  return max;
 }
 
 function scriptKind(path: string): ts.ScriptKind {
