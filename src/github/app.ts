@@ -1,4 +1,7 @@
-import type { Context, Probot } from 'probot';
+import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
+import type { Logger as PinoLogger } from 'pino';
+import { createMetrics, createOpsHandler, queueLogObserver, queueObserver, queueReadinessCheck, type OpsHandler, type ReviewMetrics } from '../ops/index.js';
+import { createReviewQueue, type QueueOptions, type ReviewQueue } from '../queue/index.js';
 import { alreadyReviewed, CheckRun } from './check-run.js';
 import type { GitHubClient, Logger } from './client.js';
 import { handleComment } from './commands.js';
@@ -7,62 +10,94 @@ import { openPullsForSha } from './find-pulls.js';
 import { Lanes } from './lanes.js';
 import { CHECK_NAME } from './limits.js';
 import type { PublisherOptions } from './publisher.js';
-import { runReview } from './run-review.js';
-import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
+import { COMMAND_PREFIX, configHash, createReviewProcessor, identityResolver, instrumenter, writeQueues, type JobExtra } from './worker-processor.js';
+import type { WriteQueueOptions } from './write-queue.js';
 
 export interface AppOptions {
   /** Pacing of writes; tests turn the pauses off. */
   writes?: Omit<WriteQueueOptions, 'log'>;
   /** The app's slug when GitHub cannot be asked (defaults to APP_SLUG or `backend-review`). */
   slug?: string;
+  /** Queue settings over those read from the environment (tests: no retry pauses). */
+  queue?: Partial<QueueOptions>;
+  /** Metrics registry to record into (default: a new one with the Node.js process metrics). */
+  metrics?: ReviewMetrics;
+  /** Defaults to process.env (REDIS_URL, QUEUE_*). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What one loaded app runs on: its queue, metrics and ops endpoints. */
+export interface AppRuntime {
+  queue: ReviewQueue;
+  metrics: ReviewMetrics;
+  ops: OpsHandler;
+  /** Memory mode: resolves when no review is queued, running or waiting for a retry. */
+  idle(): Promise<void>;
 }
 
 type AnyContext = Context<'pull_request' | 'check_run' | 'check_suite' | 'issue_comment'>;
 
-interface Identity {
-  slug: string;
-  botLogin?: string;
-}
-
-const COMMAND_PREFIX = '/backend-review';
+export type BackendReviewApp = ((app: Probot, options?: Partial<ApplicationFunctionOptions>) => void) & {
+  /** The runtime of the most recent load (tests await `runtime.idle()`). */
+  runtime?: AppRuntime;
+};
 
 /**
  * The Backend Review GitHub App. Reviews pull requests on open, push, reopen and ready
  * for review; re-runs on the check's Re-run button; answers slash commands; logs
- * installations. All analysis happens in the engine; this layer only talks to GitHub.
+ * installations. The webhook handlers only check the event, read the configuration from
+ * the default branch, create the in_progress check run and enqueue a job; the review runs
+ * in the queue: in this process by default, in `npm run worker` processes when REDIS_URL
+ * is set. /metrics, /healthz and /readyz are served on the app's server.
  */
-export function createApp(options: AppOptions = {}) {
-  return (app: Probot): void => {
+export function createApp(options: AppOptions = {}): BackendReviewApp {
+  const appFn: BackendReviewApp = (app: Probot, fnOptions?: Partial<ApplicationFunctionOptions>): void => {
     const lanes = new Lanes();
-    const queues = new Map<number, WriteQueue>();
-    const writesFor = (installation: number | undefined) => {
-      const key = installation ?? 0;
-      let queue = queues.get(key);
-      if (!queue) {
-        queue = new WriteQueue({ ...options.writes, log: app.log });
-        queues.set(key, queue);
-      }
-      return queue;
-    };
+    const log = app.log as unknown as PinoLogger;
+    const metrics = options.metrics ?? createMetrics();
+    const instrument = instrumenter(metrics);
+    const writesFor = writeQueues(options.writes, app.log);
+    const whoAmI = identityResolver(app, options.slug);
+    const laneOf = (job: { owner: string; repo: string; pullNumber: number }) => `${job.owner}/${job.repo}#${job.pullNumber}`;
 
-    let identity: Promise<Identity> | undefined;
-    const whoAmI = (): Promise<Identity> =>
-      (identity ??= (async () => {
-        try {
-          const octokit = await app.auth();
-          const { data } = await octokit.rest.apps.getAuthenticated();
-          if (data?.slug) return { slug: data.slug, botLogin: `${data.slug}[bot]` };
-        } catch (err) {
-          app.log.warn({ err }, 'could not look up the app slug; comments are matched by marker only');
-          identity = undefined;
-        }
-        return { slug: options.slug ?? process.env.APP_SLUG ?? 'backend-review' };
-      })());
+    let queue: ReviewQueue;
+    /** Jobs that ended without a review (this process only): a later event for their key reviews again. */
+    const failedJobs = new Set<string>();
+    const { processor, hooks } = createReviewProcessor({
+      auth: async (id) => instrument(await app.auth(id)) as unknown as GitHubClient,
+      log,
+      metrics,
+      writesFor,
+      identity: whoAmI,
+      requeue: (job) => queue.enqueue(job),
+      // Nothing was reviewed: the next event for this head may review it.
+      onOutcome: (job, outcome, jobId) => {
+        if (outcome !== 'reviewed') lanes.release(laneOf(job), job.headSha);
+        if (outcome === 'dead_lettered') failedJobs.add(jobId);
+        else failedJobs.delete(jobId);
+      },
+    });
+    queue = createReviewQueue({ processor, hooks, observer: queueObserver(metrics, queueLogObserver(log)), env: options.env, overrides: options.queue });
+    metrics.watchQueue(queue);
+    const ops = createOpsHandler({ registry: metrics.registry, checks: [queueReadinessCheck(queue)] });
+    try {
+      // Mounted on the webhook server (`probot run`, `new Server()`); a bare Probot (tests) has no server.
+      fnOptions?.addHandler?.(ops);
+    } catch (err) {
+      if (!/no server instance/i.test(String((err as Error).message))) throw err;
+    }
+    appFn.runtime = {
+      queue,
+      metrics,
+      ops,
+      idle: () => ('idle' in queue && typeof queue.idle === 'function' ? (queue.idle as () => Promise<void>)() : Promise.resolve()),
+    };
+    if (queue.mode === 'redis') app.log.info('review queue: Redis (REDIS_URL); reviews run in `npm run worker` processes');
 
     const publisherOptions = async (context: AnyContext): Promise<PublisherOptions> => {
       const me = await whoAmI();
       return {
-        writes: writesFor((context.payload as { installation?: { id: number } }).installation?.id),
+        writes: writesFor((context.payload as { installation?: { id: number } }).installation?.id ?? 0),
         log: context.log as unknown as Logger,
         botLogin: me.botLogin,
         commandPrefix: COMMAND_PREFIX,
@@ -71,7 +106,8 @@ export function createApp(options: AppOptions = {}) {
     };
 
     /** Reviews one head commit of one PR, in the PR's lane. */
-    const reviewPull = async (context: AnyContext, pullNumber: number, headSha: string, how: { draft?: boolean; duplicateCheck: boolean }) => {
+    const reviewPull = async (context: AnyContext, pullNumber: number, headSha: string, how: { draft?: boolean; duplicateCheck: boolean; rerun?: boolean; receivedAt: number; /** One event for several PRs: one delivery id each. */ perPull?: boolean }) => {
+      instrument(context.octokit);
       const repo = context.repo();
       const lane = `${repo.owner}/${repo.repo}#${pullNumber}`;
       await lanes.run(lane, async () => {
@@ -114,23 +150,61 @@ export function createApp(options: AppOptions = {}) {
           context.log.info({ pull: pullNumber }, 'draft pull request; set github.review_drafts to review drafts');
           return;
         }
-        const outcome = await runReview({ octokit, pull: { ...repo, pullNumber }, headSha, config: loaded.config, publisher, log: publisher.log });
-        if (outcome !== 'reviewed') lanes.release(lane, headSha);
+        const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
+        if (!installationId) {
+          lanes.release(lane, headSha);
+          context.log.warn({ pull: pullNumber }, 'event without an installation; nothing to review with');
+          return;
+        }
+        const check = await CheckRun.start(octokit, repo, headSha, publisher.writes);
+        const extra: JobExtra = { config: loaded.config, htmlUrl: context.payload.repository.html_url };
+        try {
+          const job = {
+            deliveryId: how.perPull ? `${context.id}/${pullNumber}` : context.id,
+            installationId,
+            owner: repo.owner,
+            repo: repo.repo,
+            pullNumber,
+            headSha,
+            configHash: configHash(loaded.config),
+            receivedAt: how.receivedAt,
+            checkRunId: check.id,
+            rerunId: how.rerun ? context.id : undefined,
+            extra: extra as unknown as Record<string, unknown>,
+          };
+          let queued = await queue.enqueue(job);
+          if (queued.status !== 'enqueued' && failedJobs.has(queued.jobId)) {
+            // The earlier job for this commit gave up (dead letter): a new event, or a redelivery, tries again.
+            failedJobs.delete(queued.jobId);
+            queued = await queue.enqueue({ ...job, deliveryId: `${job.deliveryId}/after-${queued.jobId}`, rerunId: `after-${queued.jobId}` });
+          }
+          if (queued.status !== 'enqueued') {
+            // Another app instance (or an earlier delivery) already queued this review: this run is not needed.
+            context.log.info({ pull: pullNumber, headSha, job_id: queued.jobId, status: queued.status }, 'review already queued; closing the extra check run');
+            await check.conclude('cancelled', 'Duplicate event', `A review of this commit is already queued or done (job ${queued.jobId}); its check run carries the result.`);
+          }
+        } catch (err) {
+          lanes.release(lane, headSha);
+          await check.conclude('neutral', 'Backend Review could not finish', `The review could not be queued (${String((err as Error).message).split('\n')[0].slice(0, 200)}). Comment \`${COMMAND_PREFIX} review\` to try again.`);
+          throw err;
+        }
       });
     };
 
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], async (context) => {
+      const receivedAt = Date.now();
       const pr = context.payload.pull_request;
       if (pr.state === 'closed') return;
-      await reviewPull(context, pr.number, pr.head.sha, { draft: pr.draft, duplicateCheck: true });
+      await reviewPull(context, pr.number, pr.head.sha, { draft: pr.draft, duplicateCheck: true, receivedAt });
     });
 
     const rerun = async (context: AnyContext, headSha: string, listed: { number: number; base: { repo: { id: number } } }[]) => {
+      const receivedAt = Date.now();
       const here = listed.filter((p) => p.base.repo.id === context.payload.repository.id).map((p) => p.number);
       // Fork PRs are not listed in check payloads: find them by their head commit.
       const numbers = here.length ? here : (await openPullsForSha(context.octokit as unknown as GitHubClient, context.repo(), headSha)).map((p) => p.number);
       if (!numbers.length) context.log.info({ headSha }, 'no open pull request has this head; nothing to re-run');
-      for (const n of numbers) await reviewPull(context, n, headSha, { duplicateCheck: false });
+      for (const n of numbers) await reviewPull(context, n, headSha, { duplicateCheck: false, rerun: true, receivedAt, perPull: numbers.length > 1 });
     };
 
     app.on('check_run.rerequested', async (context) => {
@@ -151,8 +225,9 @@ export function createApp(options: AppOptions = {}) {
         botLogin: me.botLogin,
         publisherOptions: () => publisherOptions(context),
         reviewNow: async (ctx, pullNumber) => {
+          const receivedAt = Date.now();
           const { data } = await ctx.octokit.rest.pulls.get({ ...ctx.repo(), pull_number: pullNumber });
-          await reviewPull(ctx, pullNumber, data.head.sha, { duplicateCheck: false });
+          await reviewPull(ctx, pullNumber, data.head.sha, { duplicateCheck: false, rerun: true, receivedAt });
         },
       });
     });
@@ -172,6 +247,7 @@ export function createApp(options: AppOptions = {}) {
       );
     });
   };
+  return appFn;
 }
 
 export default createApp();

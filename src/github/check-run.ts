@@ -42,6 +42,11 @@ export class CheckRun {
     return new CheckRun(octokit, repo, writes, data.id);
   }
 
+  /** A run created earlier (by the webhook handler), for a worker to conclude. */
+  static existing(octokit: GitHubClient, repo: RepoRef, id: number, writes: WriteQueue): CheckRun {
+    return new CheckRun(octokit, repo, writes, id);
+  }
+
   /**
    * Concludes the run. GitHub takes at most 50 annotations per request and appends the
    * annotations of later updates, so all batches but the last go out while the run is
@@ -71,7 +76,7 @@ export class CheckRun {
 }
 
 /** Titles of concluded runs that did not review anything, so the head still needs a review. */
-const NOT_A_REVIEW = new Set(['Backend Review could not finish', 'Invalid configuration', 'Superseded', 'Superseded by a newer push']);
+const NOT_A_REVIEW = new Set(['Backend Review could not finish', 'Invalid configuration', 'Superseded', 'Superseded by a newer push', 'Pull request not found']);
 
 /**
  * Whether this app already reviewed (or is reviewing) a PR at a head commit: its latest

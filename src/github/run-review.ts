@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { review } from '../engine.js';
-import { CheckRun } from './check-run.js';
+import type { ReviewResult } from '../model.js';
+import { CheckRun, conclusionFor, type Conclusion } from './check-run.js';
 import type { GitHubClient, Logger, PullRef } from './client.js';
 import { loadPullChangeSet } from './pr-source.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
@@ -17,6 +18,15 @@ export interface RunReviewInput {
   log: Logger;
   /** Aborted when a newer job supersedes this one (a queue worker); nothing is posted after it fires. */
   signal?: AbortSignal;
+  /** The in_progress run the webhook handler created; without it a new run is created here. */
+  check?: CheckRun;
+  /**
+   * Queue mode: a failure is thrown (so the queue retries it, and its dead-letter hook concludes the run)
+   * instead of concluding the run as neutral here; an abort throws the signal's reason and posts nothing.
+   */
+  rethrow?: boolean;
+  /** Called once the result is published, with the conclusion posted. */
+  onPublished?: (result: ReviewResult, conclusion: Conclusion) => void;
 }
 
 /**
@@ -28,14 +38,19 @@ export interface RunReviewInput {
 export async function runReview(input: RunReviewInput): Promise<ReviewOutcome> {
   const { octokit, pull, headSha, log } = input;
   const repo = { owner: pull.owner, repo: pull.repo };
-  const check = await CheckRun.start(octokit, repo, headSha, input.publisher.writes);
+  const check = input.check ?? (await CheckRun.start(octokit, repo, headSha, input.publisher.writes));
+  const stopIfAborted = () => {
+    if (input.rethrow && input.signal?.aborted) throw input.signal.reason ?? new Error('aborted');
+  };
   try {
     const loaded = await loadPullChangeSet(octokit, pull, headSha, input.config);
+    stopIfAborted();
     const summary = await findSummary(octokit, pull, input.publisher.botLogin);
     const state = summary?.state ?? { ignores: [] };
     const config = withIgnores(input.config, state.ignores.map((i) => i.rule));
     const result = await review(loaded.changeSet, config);
 
+    stopIfAborted();
     if (input.signal?.aborted) {
       log.info({ pull: pull.pullNumber, headSha }, 'review aborted before publishing');
       await check.conclude('cancelled', 'Superseded', 'This review was stopped before anything was posted; a newer review of this pull request replaces it.');
@@ -43,6 +58,7 @@ export async function runReview(input: RunReviewInput): Promise<ReviewOutcome> {
     }
     // Just before posting: a newer push owns the PR now, so this result is dropped.
     const { data: current } = await octokit.rest.pulls.get({ ...repo, pull_number: pull.pullNumber });
+    stopIfAborted();
     if (current.head.sha !== headSha) {
       log.info({ pull: pull.pullNumber, headSha, newer: current.head.sha }, 'head moved during the review; dropping the result');
       await check.conclude('cancelled', 'Superseded by a newer push', `A newer commit (${current.head.sha.slice(0, 7)}) was pushed while this one was reviewed; the review of the newer commit replaces this one.`);
@@ -59,8 +75,10 @@ export async function runReview(input: RunReviewInput): Promise<ReviewOutcome> {
       summary,
     });
     log.info({ pull: pull.pullNumber, headSha, findings: result.findings.length, posted: outcome.posted, resolved: outcome.resolved }, 'review published');
+    input.onPublished?.(result, conclusionFor(result));
     return 'reviewed';
   } catch (err) {
+    if (input.rethrow) throw err;
     log.error({ err, pull: pull.pullNumber, headSha }, 'review failed');
     await concludeAfterFailure(check, err, log);
     return 'failed';
@@ -74,12 +92,12 @@ export function withIgnores(config: Config, rules: string[]): Config {
   return { ...config, rules: { ...config.rules, ...off } };
 }
 
-async function concludeAfterFailure(check: CheckRun, err: unknown, log: Logger): Promise<void> {
+export async function concludeAfterFailure(check: CheckRun, err: unknown, log: Logger, note?: string): Promise<void> {
   const status = (err as { status?: number }).status;
   const reason = status
     ? `GitHub answered ${status} (${firstLine((err as Error).message)}).`
     : `The review stopped with an error: ${firstLine((err as Error).message ?? String(err))}.`;
-  const summary = `${reason}\n\nThis is a problem with Backend Review or GitHub, not with your change, so the check is neutral and does not block the merge. Comment \`/backend-review review\` to try again.`;
+  const summary = `${reason}${note ? ` ${note}` : ''}\n\nThis is a problem with Backend Review or GitHub, not with your change, so the check is neutral and does not block the merge. Comment \`/backend-review review\` to try again.`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await check.conclude('neutral', 'Backend Review could not finish', summary);

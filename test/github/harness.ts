@@ -4,7 +4,8 @@ import nock from 'nock';
 import { pino } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
 import { GitHubEmulator } from '../../src/emulator/index.js';
-import { createApp } from '../../src/github/app.js';
+import { createApp, type AppRuntime } from '../../src/github/app.js';
+import { createMetrics } from '../../src/ops/metrics.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 
@@ -13,7 +14,14 @@ export interface Harness {
   probot: Probot;
   logs: Record<string, unknown>[];
   sleeps: number[];
+  /** Delivers the event and waits until the review queue is idle (the review runs off the webhook path). */
   receive: (name: string, payload: Record<string, unknown>) => Promise<void>;
+  runtime: AppRuntime;
+}
+
+export interface HarnessOptions {
+  /** Tries per job; 1 (no retry) unless a test is about retries. */
+  maxAttempts?: number;
 }
 
 /**
@@ -21,7 +29,7 @@ export interface Harness {
  * api.github.com into the emulator (which validates it against GitHub's OpenAPI request
  * schemas). Nothing reaches the network.
  */
-export function startHarness(existing?: GitHubEmulator): Harness {
+export function startHarness(existing?: GitHubEmulator, options: HarnessOptions = {}): Harness {
   nock.disableNetConnect();
   const emu = existing ?? new GitHubEmulator();
   const scope = nock('https://api.github.com').persist();
@@ -55,14 +63,28 @@ export function startHarness(existing?: GitHubEmulator): Harness {
       throttle: { ...options.throttle, enabled: false },
     })),
   });
-  probot.load(createApp({ writes: { minIntervalMs: 0, sleep: async (ms) => void sleeps.push(ms) } }));
+  const appFn = createApp({
+    writes: { minIntervalMs: 0, sleep: async (ms) => void sleeps.push(ms) },
+    metrics: createMetrics({ defaultMetrics: false }),
+    // In-process queue whatever the machine's environment says; no real pauses between tries.
+    env: {},
+    queue: { retry: { maxAttempts: options.maxAttempts ?? 1, baseDelayMs: 1, maxDelayMs: 2 } },
+  });
+  const loaded = probot.load(appFn);
   let delivery = 0;
   return {
     emu,
     probot,
     logs,
     sleeps,
-    receive: (name, payload) => probot.receive({ id: `delivery-${++delivery}`, name: name as never, payload: payload as never }),
+    get runtime() {
+      return appFn.runtime!;
+    },
+    receive: async (name, payload) => {
+      await loaded;
+      await probot.receive({ id: `delivery-${++delivery}`, name: name as never, payload: payload as never });
+      await appFn.runtime!.idle();
+    },
   };
 }
 
