@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/rule.js';
-import { classify, isTestOrGenerated } from '../../src/files.js';
+import { classify, isSelected, isTestOrGenerated } from '../../src/files.js';
 import { relationName, type SqlStatement } from '../../src/analyzers/sql/migration.js';
 import { codeReferences, prismaReferences, sqlFileReferences, type ColumnRef, type Reference } from '../../src/analyzers/sql/js-references.js';
 
@@ -121,6 +121,7 @@ export default defineRule({
     const found = new Map<ColumnRef, Reference[]>();
     let read = 0;
     for (const path of paths) {
+      if (!isSelected(path, ctx.config)) continue; // the config's include/exclude apply to readers too
       const kinds = classify(path, ctx.config);
       const prisma = kinds.has('prisma-schema');
       const sqlFile = kinds.has('sql') && !isTestOrGenerated(path);

@@ -94,6 +94,12 @@ describe('dropped-column-still-referenced', () => {
     expect(await refs('migrations/20240301-remove.js', drop, { 'models/invoice.js': model })).toEqual(['migrations/20240301-remove.js:3 `models/invoice.js:3`']);
   });
 
+  it('respects the config: excluded files are not readers', async () => {
+    const files = { 'legacy/orders.ts': "export const q = (db) => db('orders').select('state');\n" };
+    const found = findingsOf(await runExample(rule, { path: 'db/migrations/20240501_drop_state.js', code: knexDrop, files, config: { exclude: ['legacy/**'] } }), rule);
+    expect(found).toEqual([]);
+  });
+
   it('reports at the statement in diff mode even when only the migration changed', async () => {
     const changeSet: ChangeSet = {
       mode: 'diff',
