@@ -92,7 +92,9 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     for (const { file, kinds } of migrationFiles) {
       let migration: Migration | undefined;
       try {
-        migration = kinds.has('sql-migration') ? sqlMigration(file, config) : extractJsMigration(file.path, file.content!, config);
+        migration = kinds.has('sql-migration')
+          ? sqlMigration(file, config, (reason) => skipped.push({ path: file.path, reason }))
+          : extractJsMigration(file.path, file.content!, config);
       } catch (err) {
         // The TypeScript parser and the extraction recurse per nesting level.
         if (!(err instanceof RangeError)) throw err;
@@ -266,9 +268,11 @@ function effectiveSeverity(ruleId: string, severity: Severity, config: Config): 
   return set ?? severity;
 }
 
-function sqlMigration(file: ChangedFile, config: Config): Migration {
+function sqlMigration(file: ChangedFile, config: Config, skip: (reason: string) => void): Migration {
   const framework = frameworkOf(file.path);
   const parsed = parseSql(file.content!);
+  // Statements too deep to parse safely: the rest of the file is still reviewed.
+  for (const s of parsed.skipped) skip(`statement at line ${s.startLine}: ${s.reason}; the rest of the file was reviewed`);
   return {
     path: file.path,
     framework,

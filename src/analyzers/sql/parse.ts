@@ -1,12 +1,47 @@
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import * as libpg from 'libpg-query';
+
+type Parser = Pick<typeof libpg, 'parseSync' | 'scanSync'>;
 
 // libpg-query is WASM and must be loaded once before the sync API works. Loading is
 // deferred until a review actually contains SQL, so code-only reviews never pay for it.
 let loaded: Promise<void> | undefined;
+let parser: Parser = libpg;
+let instances = 0;
+/** Set when the WASM instance trapped (stack overflow): its C stack may be left corrupt. */
+let trapped = false;
+
 export function loadSqlParser(): Promise<void> {
-  loaded ??= loadModule();
+  if (trapped) {
+    trapped = false;
+    loaded = freshParser();
+  }
+  loaded ??= libpg.loadModule();
   return loaded;
 }
+
+/**
+ * A trap inside the WASM parser (the native stack running out on a very deep statement)
+ * leaves the module's own stack pointer where it was, and after a few dozen traps every
+ * later parse fails. A trapped instance is therefore replaced by a new one, loaded from
+ * its own module URL so that nothing is shared with the old one.
+ */
+async function freshParser(): Promise<void> {
+  const main = createRequire(import.meta.url).resolve('libpg-query');
+  const url = pathToFileURL(main.replace(/index\.cjs$/, 'index.js'));
+  url.searchParams.set('instance', String(++instances));
+  const mod = (await import(url.href)) as typeof libpg;
+  await mod.loadModule();
+  parser = mod;
+}
+
+/** Deepest bracket nesting passed to the parser; deeper statements are not parsed. */
+export const MAX_SQL_NESTING = 1000;
+/** Binary operators that count as one level of nesting (a chain of them is a deep tree). */
+const CHAIN_PER_LEVEL = 4;
+/** After this many traps in one file the rest of it is not parsed (the instance is suspect). */
+const MAX_TRAPS = 3;
 
 export interface ParsedStatement {
   /** The libpg-query node name, e.g. 'IndexStmt'. */
@@ -29,9 +64,18 @@ export interface SqlParseError {
   text: string;
 }
 
+/** A statement the analyser did not parse because of its size, not because of its syntax. */
+export interface SqlSkip {
+  startLine: number;
+  endLine: number;
+  reason: string;
+}
+
 export interface ParsedSql {
   statements: ParsedStatement[];
   errors: SqlParseError[];
+  /** Statements left out because they are too deeply nested to parse safely. */
+  skipped: SqlSkip[];
 }
 
 /**
@@ -106,19 +150,52 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
   const sql = blankMetaCommands(source);
   const bytes = Buffer.from(sql, 'utf8');
   const lines = new ByteLines(bytes);
-  const out: ParsedSql = { statements: [], errors: [] };
-  try {
-    collect(parseSync(sql), 0, bytes.length, bytes, lines, lineOffset, out);
-    return out;
-  } catch {
-    // One bad statement must not hide the rest: parse piece by piece.
+  const out: ParsedSql = { statements: [], errors: [], skipped: [] };
+  let traps = 0;
+  const isTrap = (err: unknown) => {
+    // A syntax error is a SqlError with details; anything else came from the WASM itself.
+    if ((err as { sqlDetails?: unknown }).sqlDetails !== undefined) return false;
+    if (err instanceof RangeError || err instanceof WebAssembly.RuntimeError) {
+      trapped = true;
+      traps++;
+      return true;
+    }
+    return false;
+  };
+  const deep = maxNesting(bytes, 0, bytes.length) > MAX_SQL_NESTING;
+  if (!deep) {
+    try {
+      collect(parser.parseSync(sql), 0, bytes.length, bytes, lines, lineOffset, out);
+      return out;
+    } catch (err) {
+      // One bad statement must not hide the rest: parse piece by piece.
+      isTrap(err);
+    }
   }
   for (const [from, to] of splitStatements(sql, bytes)) {
     const piece = bytes.subarray(from, to).toString('utf8');
     if (piece.trim() === '' || skipTrivia(bytes, from, to) >= to) continue;
+    const skip = (reason: string) => {
+      const start = skipTrivia(bytes, from, to);
+      const end = trimEnd(bytes, start, to);
+      out.skipped.push({ startLine: lines.lineAt(start) + lineOffset, endLine: lines.lineAt(Math.max(start, end - 1)) + lineOffset, reason });
+    };
+    if (traps >= MAX_TRAPS) {
+      skip('not parsed: the SQL parser failed on earlier statements of this file');
+      continue;
+    }
+    const nesting = deep ? maxNesting(bytes, from, to) : 0;
+    if (nesting > MAX_SQL_NESTING) {
+      skip(`nested about ${nesting.toLocaleString('en-US')} levels deep (more than ${MAX_SQL_NESTING.toLocaleString('en-US')}); not parsed`);
+      continue;
+    }
     try {
-      collect(parseSync(piece), from, to, bytes, lines, lineOffset, out);
+      collect(parser.parseSync(piece), from, to, bytes, lines, lineOffset, out);
     } catch (err) {
+      if (isTrap(err)) {
+        skip('too deeply nested for the SQL parser; not parsed');
+        continue;
+      }
       const start = skipTrivia(bytes, from, to);
       const end = trimEnd(bytes, start, to);
       const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
@@ -151,6 +228,15 @@ function collect(
     const stop = trimEnd(bytes, start, end);
     const [kind] = Object.keys(raw.stmt ?? {});
     if (!kind) continue;
+    if (jsonDepth(raw.stmt, MAX_AST_DEPTH) > MAX_AST_DEPTH) {
+      // Parsed, but the rules walk the tree recursively and could overflow on it.
+      out.skipped.push({
+        startLine: lines.lineAt(start) + lineOffset,
+        endLine: lines.lineAt(Math.max(start, stop - 1)) + lineOffset,
+        reason: 'parse tree more than 2,000 levels deep (an expression nested or chained a thousand times or more); not analysed',
+      });
+      continue;
+    }
     const lineAt = (location: number): number =>
       typeof location === 'number' && location >= 0 ? lines.lineAt(base + location) + lineOffset : lines.lineAt(start) + lineOffset;
     out.statements.push({
@@ -164,6 +250,74 @@ function collect(
   }
 }
 
+/** Deepest parse tree (in JSON levels) handed to the rules. */
+const MAX_AST_DEPTH = 2000;
+
+/** Depth of a JSON tree, walked without recursion; stops once past `limit`. */
+function jsonDepth(root: unknown, limit: number): number {
+  const values: unknown[] = [root];
+  const depths: number[] = [1];
+  let max = 0;
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (depth > max && (max = depth) > limit) return max;
+    if (value !== null && typeof value === 'object') {
+      for (const child of Array.isArray(value) ? value : Object.values(value)) {
+        if (child !== null && typeof child === 'object') {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return max;
+}
+
+/**
+ * Deepest nesting of ( and [ between two byte offsets, outside quotes and comments, or
+ * the length of the operator chains there (four operators counting as one level). A cheap
+ * bound on how deep the parser (and the rules after it) would recurse.
+ */
+function maxNesting(bytes: Buffer, from: number, to: number): number {
+  let depth = 0;
+  let max = 0;
+  let operators = 0;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i];
+    // Binary operators chain into trees as deep as the chain is long: 'a' || 'b' || …, x::a::b.
+    if (c === 43 || c === 42 || (c === 124 && bytes[i + 1] === 124) || (c === 58 && bytes[i + 1] === 58)) {
+      operators++;
+      if (c === 124 || c === 58) i++;
+      if (operators / CHAIN_PER_LEVEL > max) max = Math.ceil(operators / CHAIN_PER_LEVEL);
+    } else if (c === 40 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 41 || c === 93) {
+      if (depth > 0) depth--;
+    } else if (c === 39 || c === 34) {
+      // '…' and "…" ('' and "" inside are two quotes in a row, which this handles too).
+      const close = bytes.indexOf(c, i + 1);
+      i = close === -1 || close >= to ? to : close;
+    } else if (c === 45 && bytes[i + 1] === 45) {
+      const nl = bytes.indexOf(10, i);
+      i = nl === -1 || nl >= to ? to : nl;
+    } else if (c === 47 && bytes[i + 1] === 42) {
+      const end = bytes.indexOf('*/', i + 2);
+      i = end === -1 || end >= to ? to : end + 1;
+    } else if (c === 36) {
+      // $tag$ … $tag$ bodies (functions, DO blocks) are strings to the outer statement.
+      let j = i + 1;
+      while (j < to && (bytes[j] === 95 || (bytes[j] >= 48 && bytes[j] <= 57) || (bytes[j] | 32) >= 97 && (bytes[j] | 32) <= 122)) j++;
+      if (j < to && bytes[j] === 36 && !(bytes[i + 1] >= 48 && bytes[i + 1] <= 57)) {
+        const tag = bytes.subarray(i, j + 1);
+        const close = bytes.indexOf(tag, j + 1);
+        i = close === -1 || close >= to ? to : close + tag.length - 1;
+      }
+    }
+  }
+  return max;
+}
+
 /**
  * Splits SQL into byte ranges at top-level semicolons using the Postgres scanner, so
  * semicolons inside strings, dollar-quoted bodies and comments do not split. When even
@@ -173,7 +327,7 @@ function collect(
 function splitStatements(sql: string, bytes: Buffer): [number, number][] {
   const ranges: [number, number][] = [];
   try {
-    const tokens = scanSync(sql).tokens ?? [];
+    const tokens = parser.scanSync(sql).tokens ?? [];
     let from = 0;
     let depth = 0;
     // CREATE RULE … ( a; b ) and BEGIN ATOMIC bodies nest statements in parentheses.
