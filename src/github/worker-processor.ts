@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { instrumentOctokit, type HookableOctokit, type ReviewMetrics } from '../ops/metrics.js';
 import { jobLogger } from '../ops/logger.js';
 import { createReviewQueue } from '../queue/index.js';
-import { PermanentJobError, type JobRunInfo, type QueueHooks, type ReviewJob, type ReviewProcessor, type ReviewQueue } from '../queue/types.js';
+import { PermanentJobError, type EnqueueResult, type JobRunInfo, type QueueHooks, type ReviewJob, type ReviewProcessor, type ReviewQueue } from '../queue/types.js';
 import type { WorkerDeps, WorkerProcessor } from '../queue/worker-main.js';
 import { alreadyReviewed, CheckRun } from './check-run.js';
 import type { GitHubClient, Logger } from './client.js';
@@ -82,7 +82,7 @@ export interface ReviewProcessorDeps {
   writesFor: (installationId: number) => WriteQueue;
   identity: () => Promise<Identity>;
   /** Enqueues a review of the PR's current head when this job's commit turned out stale. */
-  requeue?: (job: ReviewJob) => Promise<unknown>;
+  requeue?: (job: ReviewJob) => Promise<EnqueueResult>;
   /** Told how each job ended (the app releases its duplicate-event claim when nothing was reviewed). */
   onOutcome?: (job: ReviewJob, outcome: ReviewOutcome | 'dead_lettered' | 'superseded', jobId: string) => void;
 }
@@ -95,6 +95,12 @@ const status = (err: unknown) => (err as { status?: unknown }).status;
  * itself on every other path; the hooks conclude it on a dead letter or a supersede, so it never stays in_progress.
  */
 export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: ReviewProcessor; hooks: QueueHooks } {
+  /** Check runs this process already concluded: a supersede that comes after leaves them as they are. */
+  const concluded = new Set<number>();
+  const remember = (run: CheckRun) => {
+    concluded.add(run.id);
+    if (concluded.size > 10_000) concluded.delete(concluded.values().next().value!);
+  };
   const open = async (job: ReviewJob, log: Logger) => {
     let octokit: GitHubClient;
     try {
@@ -146,6 +152,7 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     }
     if (pr.head.sha !== job.headSha) {
       const run = await check();
+      remember(run);
       await run.conclude(
         'cancelled',
         'Superseded by a newer push',
@@ -157,7 +164,10 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
       // A late event for an old commit may have superseded the head's job: make sure the head gets reviewed.
       if (deps.requeue && !(await alreadyReviewed(octokit, { ...repo, pullNumber: job.pullNumber }, pr.head.sha, me.botLogin ? me.slug : undefined, me.botLogin))) {
         const headRun = await CheckRun.start(octokit, repo, pr.head.sha, writes);
-        await deps.requeue({ ...job, headSha: pr.head.sha, checkRunId: headRun.id, rerunId: `requeue-${info.jobId}`, receivedAt: Date.now() });
+        const queued = await deps.requeue({ ...job, deliveryId: `${job.deliveryId}/head-after-${info.jobId}`, headSha: pr.head.sha, checkRunId: headRun.id, rerunId: `head-after-${info.jobId}`, receivedAt: Date.now() });
+        if (queued.status !== 'enqueued') {
+          await headRun.conclude('cancelled', 'Duplicate event', `A review of this commit is already queued or done (job ${queued.jobId}); its check run carries the result.`);
+        }
       }
       return;
     }
@@ -193,7 +203,7 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     },
     async onSuperseded(job, info) {
       deps.onOutcome?.(job, 'superseded', info.jobId);
-      if (!job.checkRunId) return;
+      if (!job.checkRunId || concluded.has(job.checkRunId)) return;
       const log = jobLogger(deps.log, job, info.jobId);
       log.info({ by_job_id: info.byJobId }, 'job superseded by a newer commit');
       const { check } = await open(job, log);
