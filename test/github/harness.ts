@@ -7,7 +7,18 @@ import { GitHubEmulator } from '../../src/emulator/index.js';
 import { createApp, type AppRuntime } from '../../src/github/app.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+export const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+/**
+ * Probot's Octokit without its retry and throttle plugins (the app paces and retries its own writes). A function,
+ * not an object default: Probot layers its own throttle options over an object default (a shallow merge), which
+ * would switch the 1 s write pacing back on.
+ */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, any>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...options.throttle, enabled: false },
+}));
 
 export interface Harness {
   emu: GitHubEmulator;
@@ -57,11 +68,7 @@ export function startHarness(existing?: GitHubEmulator, options: HarnessOptions 
     // ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }) as the
     // docs show, but as a function: Probot layers its own throttle options over an object
     // default (a shallow merge), which would switch the 1 s write pacing back on.
-    Octokit: ProbotOctokit.defaults((options: Record<string, any>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { ...options.throttle, enabled: false },
-    })),
+    Octokit: TestOctokit,
   });
   const appFn = createApp({
     writes: { minIntervalMs: 0, sleep: async (ms) => void sleeps.push(ms) },
