@@ -33,6 +33,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Tries per job; 1 (no retry) unless a test is about retries. */
   maxAttempts?: number;
+  /** The app's environment (REDIS_URL, QUEUE_*); empty by default, so the in-process queue is used. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -74,7 +76,7 @@ export function startHarness(existing?: GitHubEmulator, options: HarnessOptions 
     writes: { minIntervalMs: 0, sleep: async (ms) => void sleeps.push(ms) },
     metrics: createMetrics({ defaultMetrics: false }),
     // In-process queue whatever the machine's environment says; no real pauses between tries.
-    env: {},
+    env: options.env ?? {},
     queue: { retry: { maxAttempts: options.maxAttempts ?? 1, baseDelayMs: 1, maxDelayMs: 2 } },
   });
   const loaded = probot.load(appFn);
