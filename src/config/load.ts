@@ -3,8 +3,14 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { ruleById } from '../../checks/index.js';
+import { formatBytes } from '../sources/file-content.js';
 
 export const CONFIG_PATH = '.github/backend-review.yml';
+
+/** A config is a few hundred bytes; anything near this size is a mistake or an attack. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** Each glob is tried against every file of a change, so the lists are bounded. */
+export const MAX_GLOBS = 1000;
 
 /** A config that could not be used. The message names the file, the key and the reason. */
 export class ConfigError extends Error {
@@ -26,10 +32,17 @@ export function defaultConfig(): Config {
  * errors: a typo must never silently turn a rule back on.
  */
 export function parseConfig(text: string, source = CONFIG_PATH): Config {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`${source}: the config is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_CONFIG_BYTES)} allowed`, source);
+  }
   // Aliases are resolved with a budget so an alias bomb is rejected instead of expanded.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(`${source}: invalid YAML: ${doc.errors[0].message}`, source);
+    const message = doc.errors[0].message;
+    // The YAML parser recurses per nesting level; say so rather than quoting a stack overflow.
+    const reason = /Maximum call stack size exceeded/.test(message) ? 'nested too deeply' : message;
+    throw new ConfigError(`${source}: invalid YAML: ${reason}`, source);
   }
   let raw: unknown;
   try {
@@ -48,6 +61,16 @@ export function validateConfig(raw: unknown, source = CONFIG_PATH): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(`${source}: ${describeIssues(parsed.error)}`, source);
+  }
+  const lists: [string, string[]][] = [
+    ['include', parsed.data.include],
+    ['exclude', parsed.data.exclude],
+    ['migrations.paths', parsed.data.migrations.paths],
+  ];
+  for (const [key, list] of lists) {
+    if (list.length > MAX_GLOBS) {
+      throw new ConfigError(`${source}: ${key}: ${list.length} globs, more than the ${MAX_GLOBS} allowed; use broader globs`, source);
+    }
   }
   const unknown = Object.keys(parsed.data.rules).filter((id) => !ruleById.has(id));
   if (unknown.length > 0) {
