@@ -110,7 +110,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('analyse what changed between the merge base of --base and --head (default: the working tree)')
     .option('--base <ref>', 'branch or commit to compare against (default: origin/HEAD, main or master)')
     .option('--head <ref>', 'commit to review (default: the working tree, including untracked files)')
-    .action(async (opts: CommonOptions & { base?: string; head?: string }) => {
+    .option('--github', 'CI mode: review the pull request of this CI job (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH) and post the check run, review and summary')
+    .option('--sarif <file>', 'with --github: also write the findings as SARIF (on a read-only token, e.g. fork PRs, they go only to the log and this file)')
+    .action(async (opts: CommonOptions & { base?: string; head?: string; github?: boolean; sarif?: string }) => {
+      if (opts.github) {
+        const { runCiMode } = await import('./github/ci-mode.js');
+        status = await runCiMode({ env: process.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, sarif: opts.sarif, config: opts.config, failOn: opts.failOn as Config['fail_on'] | undefined, color: opts.color ?? io.isTTY, version: packageVersion() });
+        return;
+      }
       await run(
         (config) => gitChangeSet({ cwd: io.cwd, base: opts.base, head: opts.head, maxBytes: parseByteSize(config.limits.max_file_size) }),
         opts,
