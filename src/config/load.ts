@@ -37,7 +37,13 @@ export function parseConfig(text: string, source = CONFIG_PATH): Config {
     throw new ConfigError(`${source}: the config is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_CONFIG_BYTES)} allowed`, source);
   }
   // Aliases are resolved with a budget so an alias bomb is rejected instead of expanded.
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new ConfigError(`${source}: invalid YAML: nested too deeply`, source);
+  }
   if (doc.errors.length > 0) {
     const message = doc.errors[0].message;
     // The YAML parser recurses per nesting level; say so rather than quoting a stack overflow.

@@ -186,17 +186,18 @@ export function deepSql(depth: number, shape: 'parens' | 'subqueries' | 'case' |
   }
 }
 
-/** One migration of `count` statements cycling through common DDL and DML. */
+/** One migration of `count` statements cycling through common DDL and DML over 200 tables. */
 export function hugeMigration(count: number): string {
+  const t = (i: number) => `orders_${i % 200}`;
   const forms = [
     (i: number) => `CREATE TABLE t${i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`,
-    (i: number) => `ALTER TABLE orders ADD COLUMN c${i} integer;`,
-    (i: number) => `CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_c${i}_idx ON orders (c${i});`,
+    (i: number) => `ALTER TABLE ${t(i)} ADD COLUMN c${i} integer;`,
+    (i: number) => `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${t(i)}_c${i}_idx ON ${t(i)} (c${i});`,
     (i: number) => `INSERT INTO settings (key, value) VALUES ('k${i}', 'v; ${i}');`,
-    (i: number) => `COMMENT ON COLUMN orders.c${i} IS 'column ${i}';`,
+    (i: number) => `COMMENT ON COLUMN ${t(i)}.c${i} IS 'column ${i}';`,
     (i: number) => `UPDATE settings SET value = 'x' WHERE key = 'k${i}';`,
-    (i: number) => `ALTER TABLE orders DROP COLUMN IF EXISTS old${i};`,
-    (i: number) => `CREATE INDEX orders_d${i}_idx ON orders (c${i});`,
+    (i: number) => `ALTER TABLE ${t(i)} DROP COLUMN IF EXISTS old${i};`,
+    (i: number) => `CREATE INDEX ${t(i)}_d${i}_idx ON ${t(i)} (c${i});`,
   ];
   const out: string[] = ["SET lock_timeout = '2s';"];
   for (let i = 0; i < count - 1; i++) out.push(forms[i % forms.length](i));

@@ -25,7 +25,7 @@ export class CodeFile {
   ) {
     let sourceFile: ts.SourceFile | undefined;
     try {
-      sourceFile = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+      sourceFile = ts.createSourceFile(path, withLineFeedsOnly(text), ts.ScriptTarget.Latest, true, scriptKind(path));
       const depth = treeDepth(sourceFile, MAX_AST_DEPTH);
       if (depth > MAX_AST_DEPTH) {
         this.unanalysable = `code nested more than ${MAX_AST_DEPTH.toLocaleString('en-US')} levels deep; code rules skipped`;
@@ -54,6 +54,16 @@ export class CodeFile {
     const to = starts[line] ?? this.text.length;
     return this.text.slice(from, to).replace(/\r?\n$/, '');
   }
+}
+
+/**
+ * The text as TypeScript should see it for line numbers to agree with git and GitHub,
+ * which break lines at \n only: TypeScript also breaks at a lone \r and at U+2028/U+2029,
+ * so after one of those every line number would be off. They become spaces (same length,
+ * so positions are unchanged).
+ */
+export function withLineFeedsOnly(text: string): string {
+  return /\r(?!\n)|[\u2028\u2029]/.test(text) ? text.replace(/\r(?!\n)|[\u2028\u2029]/g, ' ') : text;
 }
 
 /** Depth of the tree, walked without recursion; stops counting once past `limit`. */

@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import type { Fix } from '../../model.js';
 import type { Migration, MigrationFramework, SqlStatement } from './migration.js';
 import { parseSql } from './parse.js';
+import { withLineFeedsOnly } from '../code/code-file.js';
 import type { SqlParseError } from './parse.js';
 import { Constants, evaluate } from './js-values.js';
 import { builderStatements, dataStatement } from './js-builders.js';
@@ -32,7 +33,8 @@ export function extractJsMigration(path: string, text: string, config: Config): 
 }
 
 function extract(path: string, text: string, config: Config): Migration | undefined {
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, /\.(js|cjs|mjs)$/.test(path) ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  // Lines as git counts them (a lone \r or U+2028 would shift TypeScript's line numbers).
+  const sf = ts.createSourceFile(path, withLineFeedsOnly(text), ts.ScriptTarget.Latest, true, /\.(js|cjs|mjs)$/.test(path) ? ts.ScriptKind.JS : ts.ScriptKind.TS);
   const framework = detectFramework(sf, text);
   if (!framework) return undefined;
   const up = findStep(sf, 'up');

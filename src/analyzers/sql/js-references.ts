@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import { withLineFeedsOnly } from '../code/code-file.js';
 
 /**
  * Finds where application code still reads a column: SQL in strings, query-builder calls
@@ -132,7 +133,7 @@ export function codeReferences(path: string, text: string, refs: ColumnRef[]): M
   const out = new Map<ColumnRef, Reference[]>();
   const live = refs.filter((r) => word(r.column).test(text) || text.toLowerCase().includes(r.column.replace(/_/g, '').toLowerCase()));
   if (live.length === 0) return out;
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, /\.(js|cjs|mjs|jsx)$/.test(path) ? ts.ScriptKind.JS : /\.tsx$/.test(path) ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(path, withLineFeedsOnly(text), ts.ScriptTarget.Latest, true, /\.(js|cjs|mjs|jsx)$/.test(path) ? ts.ScriptKind.JS : /\.tsx$/.test(path) ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
   const lineOf = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
   const add = (ref: ColumnRef, node: ts.Node, how: string) => {
     const list = out.get(ref) ?? [];
