@@ -58,6 +58,9 @@ const EXPECTED = [
   'migration/create-index-non-concurrent typeorm/migration/1700000600000-CustomerNameIndex.ts:5',
   'migration/missing-lock-timeout typeorm/migration/1700000600000-CustomerNameIndex.ts:5',
   'migration/add-foreign-key-validating node-pg-migrate/migrations/1710000400000_products-category-fk.js:2',
+  'migration/enum-type typeorm/migration/1700000700000-OrderStatusEnum.ts:7',
+  'migration/alter-column-type typeorm/migration/1700000700000-OrderStatusEnum.ts:9',
+  'migration/missing-lock-timeout typeorm/migration/1700000700000-OrderStatusEnum.ts:9',
 ];
 
 let result: ReviewResult;
