@@ -71,7 +71,8 @@ export default defineRule({
       const lc = new LineCounter();
       let docs;
       try {
-        docs = parseAllDocuments(text, { lineCounter: lc });
+        // prettyErrors would quote the source line once per error: quadratic on one long line.
+        docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
       } catch {
         return;
       }

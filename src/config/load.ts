@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { ruleById } from '../../checks/index.js';
@@ -37,17 +37,20 @@ export function parseConfig(text: string, source = CONFIG_PATH): Config {
     throw new ConfigError(`${source}: the config is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_CONFIG_BYTES)} allowed`, source);
   }
   // Aliases are resolved with a budget so an alias bomb is rejected instead of expanded.
+  const lines = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    // Not prettyErrors: it quotes the source line once per error, quadratic on one long line.
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     throw new ConfigError(`${source}: invalid YAML: nested too deeply`, source);
   }
   if (doc.errors.length > 0) {
-    const message = doc.errors[0].message;
+    const { message, pos } = doc.errors[0];
+    const at = pos[0] >= 0 ? lines.linePos(pos[0]) : undefined;
     // The YAML parser recurses per nesting level; say so rather than quoting a stack overflow.
-    const reason = /Maximum call stack size exceeded/.test(message) ? 'nested too deeply' : message;
+    const reason = /Maximum call stack size exceeded/.test(message) ? 'nested too deeply' : `${message}${at ? ` at line ${at.line}, column ${at.col}` : ''}`;
     throw new ConfigError(`${source}: invalid YAML: ${reason}`, source);
   }
   let raw: unknown;

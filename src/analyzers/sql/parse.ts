@@ -147,8 +147,10 @@ function trimEnd(bytes: Buffer, from: number, to: number): number {
 }
 
 export function parseSql(source: string, lineOffset = 0): ParsedSql {
-  const sql = blankMetaCommands(source);
-  const bytes = Buffer.from(sql, 'utf8');
+  const text = blankMetaCommands(source);
+  const bytes = Buffer.from(text, 'utf8');
+  const runs = blankOperatorRuns(bytes);
+  const sql = runs.length > 0 ? bytes.toString('utf8') : text;
   const lines = new ByteLines(bytes);
   const out: ParsedSql = { statements: [], errors: [], skipped: [] };
   let traps = 0;
@@ -163,7 +165,7 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
     return false;
   };
   const deep = maxNesting(bytes, 0, bytes.length) > MAX_SQL_NESTING;
-  if (!deep) {
+  if (!deep && runs.length === 0) {
     try {
       collect(parser.parseSync(sql), 0, bytes.length, bytes, lines, lineOffset, out);
       return out;
@@ -173,6 +175,17 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
     }
   }
   for (const [from, to] of splitStatements(sql, bytes)) {
+    const run = runs.find(([a, b]) => a < to && b > from);
+    if (run) {
+      // The blanked run may be all the piece holds, so report it by its own position.
+      const start = Math.max(from, run[0]);
+      out.skipped.push({
+        startLine: lines.lineAt(start) + lineOffset,
+        endLine: lines.lineAt(Math.max(start, Math.min(to, run[1]) - 1)) + lineOffset,
+        reason: `a run of ${(run[1] - run[0]).toLocaleString('en-US')} operator characters, which the Postgres lexer rescans over and over; not parsed`,
+      });
+      continue;
+    }
     const piece = bytes.subarray(from, to).toString('utf8');
     if (piece.trim() === '' || skipTrivia(bytes, from, to) >= to) continue;
     const skip = (reason: string) => {
@@ -272,6 +285,35 @@ function jsonDepth(root: unknown, limit: number): number {
     }
   }
   return max;
+}
+
+/** Longest run of operator characters passed to the Postgres lexer. */
+const MAX_OPERATOR_RUN = 4096;
+// ~ ! @ # ^ & | ` ? + - * / % < > =
+const OPERATOR_CHAR = new Uint8Array(128);
+for (const c of '~!@#^&|`?+-*/%<>=') OPERATOR_CHAR[c.charCodeAt(0)] = 1;
+
+/**
+ * The Postgres lexer reads a run of operator characters as one token and backs up when it
+ * finds a comment start inside it, so a long run of slashes and stars costs time quadratic in
+ * its length (a few seconds for 50 KB, half an hour for 1 MB). Such runs never occur in
+ * real SQL; they are blanked with spaces (same byte length) and their statements skipped.
+ */
+function blankOperatorRuns(bytes: Buffer): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = -1;
+  for (let i = 0; i <= bytes.length; i++) {
+    const op = i < bytes.length && bytes[i] < 128 && OPERATOR_CHAR[bytes[i]] === 1;
+    if (op && start < 0) start = i;
+    else if (!op && start >= 0) {
+      if (i - start > MAX_OPERATOR_RUN) {
+        bytes.fill(32, start, i);
+        runs.push([start, i]);
+      }
+      start = -1;
+    }
+  }
+  return runs;
 }
 
 /**
