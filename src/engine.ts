@@ -101,6 +101,11 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
         skipped.push({ path: file.path, reason: 'nested too deeply to parse; migration rules skipped' });
       }
       if (migration) migrations.push(migration);
+      else if (kinds.has('js-migration')) {
+        // Extraction gives up quietly on files it cannot walk; say so when nesting was why.
+        const probe = new CodeFile(file.path, file.content!);
+        if (probe.unanalysable) skipped.push({ path: file.path, reason: probe.unanalysable.replace('code rules', 'migration rules') });
+      }
     }
     await attachSchemaModels(migrations, changeSet.tree, config, changeSet);
     for (const migration of migrations) runMigrationRules(migration, sqlRules, config, reporter, guard);
