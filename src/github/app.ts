@@ -10,7 +10,7 @@ import { openPullsForSha } from './find-pulls.js';
 import { Lanes } from './lanes.js';
 import { CHECK_NAME } from './limits.js';
 import type { PublisherOptions } from './publisher.js';
-import { COMMAND_PREFIX, configHash, createReviewProcessor, identityResolver, instrumenter, writeQueues, type JobExtra } from './worker-processor.js';
+import { COMMAND_PREFIX, configHash, createReviewProcessor, identityResolver, installationClient, instrumenter, writeQueues, type JobExtra } from './worker-processor.js';
 import type { WriteQueueOptions } from './write-queue.js';
 
 export interface AppOptions {
@@ -64,7 +64,7 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
     /** Jobs that ended without a review (this process only): a later event for their key reviews again. */
     const failedJobs = new Set<string>();
     const { processor, hooks } = createReviewProcessor({
-      auth: async (id) => instrument(await app.auth(id)) as unknown as GitHubClient,
+      auth: async (id) => instrument(await installationClient(app, id)),
       log,
       metrics,
       writesFor,
@@ -118,7 +118,9 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
           return;
         }
         const publisher = await publisherOptions(context);
-        const octokit = context.octokit as unknown as GitHubClient;
+        const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
+        // Its writes are throttled per installation, not behind every other installation's (see installationClient).
+        const octokit = installationId ? instrument(await installationClient(app, installationId)) : (context.octokit as unknown as GitHubClient);
         const me = await whoAmI();
         // Only filter by app when the slug really came from GitHub.
         if (how.duplicateCheck && (await alreadyReviewed(octokit, { ...repo, pullNumber }, headSha, me.botLogin ? me.slug : undefined, me.botLogin))) {
@@ -150,7 +152,6 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
           context.log.info({ pull: pullNumber }, 'draft pull request; set github.review_drafts to review drafts');
           return;
         }
-        const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
         if (!installationId) {
           lanes.release(lane, headSha);
           context.log.warn({ pull: pullNumber }, 'event without an installation; nothing to review with');

@@ -49,6 +49,15 @@ export function identityResolver(app: Probot, fallbackSlug?: string): () => Prom
     })());
 }
 
+/**
+ * `app.auth(installationId)`: an Octokit whose write throttle (Probot's: one write at a time, one per second) is keyed
+ * on the installation. A webhook's `context.octokit` shares one write limiter with every other event of the process,
+ * so the handler and the processor write through this instead.
+ */
+export async function installationClient(app: Probot, installationId: number): Promise<GitHubClient> {
+  return (await app.auth(installationId)) as unknown as GitHubClient;
+}
+
 /** Counts an Octokit's requests in the metrics, once per instance. */
 export function instrumenter(metrics: ReviewMetrics | undefined): <T>(octokit: T) => T {
   const seen = new WeakSet<object>();
@@ -223,7 +232,7 @@ export async function createWorkerProcessor(deps: WorkerDeps): Promise<WorkerPro
   // Only to requeue the head of a PR whose job turned out stale; this process enqueues nothing else.
   let producer: ReviewQueue | undefined;
   const { processor, hooks } = createReviewProcessor({
-    auth: async (id) => instrument(await app.auth(id)) as unknown as GitHubClient,
+    auth: async (id) => instrument(await installationClient(app, id)),
     log: deps.logger,
     metrics: deps.metrics,
     writesFor: writeQueues(undefined, deps.logger),

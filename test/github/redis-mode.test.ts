@@ -79,7 +79,9 @@ describe.skipIf(skipRedisTests)('Redis mode: the app enqueues, `npm run worker` 
     // The app only created the run and enqueued.
     expect(h.runtime.queue.mode).toBe('redis');
     expect(h.emu.reviews).toHaveLength(0);
-    const run = await waitFor('the worker to conclude the check run', () => h.emu.checkRunsFor(pull).find((r) => r.status === 'completed'), 90_000);
+    const run = await waitFor('the worker to conclude the check run', () => h.emu.checkRunsFor(pull).find((r) => r.status === 'completed'), 90_000).catch((err) => {
+      throw new Error(`${(err as Error).message}; worker output:\n${output.slice(-3000)}`);
+    });
     await waitFor('the summary', () => h.emu.summaryOf(pull), 30_000);
     expect(run.conclusion).toBe('failure');
     expect(h.emu.checkRunsFor(pull)).toHaveLength(1);
