@@ -1,0 +1,306 @@
+/**
+ * `npm run load -- [--prs N] [--files F] [--redis] [--workers W] [--min-latency MS] [--max-latency MS] [--parallel P]`
+ *
+ * Load test of the real app server, offline. Starts the GitHub emulator behind an HTTP server that adds a random
+ * 50–200 ms to every API call, starts the app as `npm start` does (`probot run` on the app module; in-process queue,
+ * or with --redis a throwaway redis-server, the app enqueueing and W `npm run worker` processes reviewing), sends N
+ * signed `pull_request.opened` webhooks over HTTP (P at a time), each for its own repository and installation, and
+ * waits until every check run is concluded. Prints (and with --json writes) what it measured:
+ * throughput, webhook response time, webhook → conclusion p50/p95, peak memory (VmHWM of each process),
+ * GitHub requests per review, and how many PRs were reviewed exactly once. Nothing is estimated.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitHubEmulator } from '../src/emulator/index.js';
+import type { Pull } from '../src/emulator/state.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const N = arg('prs', 200);
+const FILES = arg('files', 20);
+const MIN_LAT = arg('min-latency', 50);
+const MAX_LAT = arg('max-latency', 200);
+const PARALLEL = arg('parallel', 10);
+const REDIS = process.argv.includes('--redis');
+const WORKERS = arg('workers', 2);
+const TIMEOUT_MS = arg('timeout', 1800) * 1000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A pull request of F files: a few migrations (some with findings), handlers, config and docs. */
+function prFiles(i: number, count: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let f = 0; f < count; f++) {
+    const kind = f % 5;
+    if (kind === 0) files[`db/migrations/2024${String(i).padStart(4, '0')}_${f}.sql`] = f % 10 === 0 ? `CREATE INDEX orders_${f}_idx ON orders (total_cents);\n` : `ALTER TABLE orders ADD COLUMN note_${f} text;\n`;
+    else if (kind === 1 || kind === 2) files[`src/routes/r${f}.ts`] = `import { db } from '../db';\n\nexport async function handler${f}(id: string) {\n  const row = await db.orders.findById(id);\n  ${f % 3 === 0 ? "console.log('loaded', id);" : 'return row;'}\n  return row;\n}\n`;
+    else if (kind === 3) files[`config/service-${f}.yaml`] = `service:\n  name: orders-${f}\n  replicas: ${1 + (f % 3)}\n`;
+    else files[`docs/page-${f}.md`] = `# Page ${f} of PR ${i}\n`;
+  }
+  return files;
+}
+
+const BASE: Record<string, string> = {
+  'package.json': '{ "name": "orders", "private": true }\n',
+  'db/migrations/20240101_create_orders.sql': 'CREATE TABLE orders (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  total_cents bigint NOT NULL\n);\n',
+};
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** Peak resident set size (VmHWM) of a process, in MB, read from /proc while it runs. */
+function peakRssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+async function main(): Promise<number> {
+  // 1. GitHub: one repository and installation per pull request, as for an organisation with many repositories.
+  const emu = new GitHubEmulator({ appSlug: 'backend-review' });
+  const pulls: Pull[] = [];
+  for (let i = 0; i < N; i++) {
+    const repo = emu.createRepo('load', `svc-${i}`, BASE);
+    pulls.push(emu.openPull(repo, { title: `Load PR ${i}`, author: 'dev', files: prFiles(i, FILES) }));
+  }
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      await sleep(MIN_LAT + Math.random() * (MAX_LAT - MIN_LAT));
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let result;
+      try {
+        result = emu.handle({ method: req.method ?? 'GET', url: `http://${req.headers.host}${req.url}`, headers: req.headers, body: raw || undefined });
+      } catch (err) {
+        emu.violations.push(`emulator crashed on ${req.method} ${req.url}: ${(err as Error).message}`);
+        result = { status: 500, headers: { 'content-type': 'application/json' }, body: { message: 'emulator error' } };
+      }
+      res.writeHead(result.status, result.headers);
+      res.end(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const ghHost = `127.0.0.1:${(server.address() as { port: number }).port}`;
+
+  // 2. Redis (queue mode), the app server and the workers.
+  const children: ChildProcess[] = [];
+  let redisDir: string | undefined;
+  let redisUrl: string | undefined;
+  if (REDIS) {
+    if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) throw new Error('--redis needs redis-server on PATH');
+    const rport = await freePort();
+    redisDir = mkdtempSync(join(tmpdir(), 'br-load-redis-'));
+    const redis = spawn('redis-server', ['--port', String(rport), '--bind', '127.0.0.1', '--dir', redisDir, '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    children.push(redis);
+    redisUrl = `redis://127.0.0.1:${rport}`;
+    await sleep(500);
+  }
+  const port = await freePort();
+  const secret = randomUUID();
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    APP_ID: String(emu.appId),
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: secret,
+    GHE_HOST: ghHost,
+    GHE_PROTOCOL: 'http',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    NODE_ENV: 'production',
+    QUEUE_NAME: `load-${randomUUID()}`,
+    ...(process.env.QUEUE_CONCURRENCY ? { QUEUE_CONCURRENCY: process.env.QUEUE_CONCURRENCY } : {}),
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+  };
+  const logs: string[] = [];
+  const app = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'node_modules/probot/bin/probot.js'), 'run', './src/github/app.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(app);
+  app.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
+  app.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+  const workers: ChildProcess[] = [];
+  if (REDIS) {
+    for (let w = 0; w < WORKERS; w++) {
+      const worker = spawn(process.execPath, ['--import', 'tsx', 'src/queue/worker-main.ts'], { cwd: ROOT, env: { ...env, METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      worker.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
+      worker.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+      workers.push(worker);
+      children.push(worker);
+    }
+  }
+
+  const peaks = new Map<string, number>();
+  const sample = () => {
+    const procs: [string, ChildProcess][] = [['app', app], ...workers.map((w, i) => [`worker ${i + 1}`, w] as [string, ChildProcess])];
+    for (const [name, p] of procs) {
+      const mb = peakRssMb(p.pid);
+      if (mb !== undefined) peaks.set(name, Math.max(peaks.get(name) ?? 0, mb));
+    }
+  };
+  const sampler = setInterval(sample, 250);
+
+  try {
+    for (const until = Date.now() + 60_000; ; ) {
+      if (app.exitCode !== null) throw new Error(`the app exited with ${app.exitCode}:\n${logs.join('')}`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > until) throw new Error(`the app did not become ready:\n${logs.join('')}`);
+      await sleep(100);
+    }
+    if (REDIS) await sleep(3000); // workers connect
+    const requestsBefore = emu.requests.length;
+
+    // 3. N signed webhooks over HTTP, P at a time.
+    const template = JSON.parse(readFileSync(join(ROOT, 'fixtures/github/webhooks/pull_request.opened.json'), 'utf8'));
+    const sentAt = new Map<number, number>();
+    const answerMs: number[] = [];
+    const statuses = new Map<number, number>();
+    const send = async (k: number) => {
+      const pull = pulls[k];
+      const payload = structuredClone(template);
+      Object.assign(payload.repository, { id: pull.repo.id, name: pull.repo.name, full_name: `load/${pull.repo.name}`, html_url: `https://github.com/load/${pull.repo.name}`, default_branch: 'main' });
+      payload.repository.owner.login = 'load';
+      payload.installation = { id: 1000 + k, node_id: `inst-${k}` };
+      payload.number = pull.number;
+      Object.assign(payload.pull_request, { number: pull.number, title: pull.title, draft: false, state: 'open' });
+      payload.pull_request.user.login = pull.author;
+      payload.pull_request.head.sha = pull.headSha;
+      payload.pull_request.base.sha = pull.baseSha;
+      const body = JSON.stringify(payload);
+      const t0 = performance.now();
+      sentAt.set(k, t0);
+      const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=' + createHmac('sha256', secret).update(body).digest('hex') },
+        body,
+      });
+      await res.arrayBuffer();
+      answerMs.push(performance.now() - t0);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    };
+    const start = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(PARALLEL, N) }, async () => {
+        while (next < N) await send(next++);
+      }),
+    );
+    const sentAll = performance.now();
+
+    // 4. Wait for every check run to be concluded (webhook → conclusion) and its summary posted (the last write).
+    const doneAt = new Map<number, number>();
+    const summarized = new Set<number>();
+    const deadline = Date.now() + TIMEOUT_MS;
+    while ((doneAt.size < N || summarized.size < N) && Date.now() < deadline) {
+      for (let k = 0; k < N; k++) {
+        if (!doneAt.has(k)) {
+          const runs = emu.checkRunsFor(pulls[k]);
+          if (runs.length && runs.every((r) => r.status === 'completed')) doneAt.set(k, performance.now());
+        }
+        if (!summarized.has(k) && emu.summaryOf(pulls[k])) summarized.add(k);
+      }
+      await sleep(50);
+    }
+    // Anything still to come (a duplicate) would show within a few seconds.
+    await sleep(3000);
+    const end = performance.now();
+    sample();
+    clearInterval(sampler);
+
+    // 5. What happened, per PR.
+    let exactlyOnce = 0;
+    const problems: string[] = [];
+    for (let k = 0; k < N; k++) {
+      const pull = pulls[k];
+      const verdicts = emu.checkRunsFor(pull).filter((r) => r.status === 'completed' && r.conclusion !== 'cancelled' && r.output.title !== 'Backend Review could not finish');
+      const reviews = emu.reviews.filter((r) => r.pull === pull).length;
+      const summaries = emu.comments.filter((c) => c.repo === pull.repo && c.issueNumber === pull.number && c.body.includes('backend-review:summary')).length;
+      if (verdicts.length === 1 && summaries === 1 && reviews <= 1) exactlyOnce++;
+      else if (problems.length < 10) problems.push(`PR ${k}: ${verdicts.length} verdicts, ${summaries} summaries, ${reviews} reviews, runs ${emu.checkRunsFor(pull).map((r) => `${r.status}/${r.conclusion}/${r.output.title}`).join(', ')}`);
+    }
+    const e2e = [...doneAt.entries()].map(([k, t]) => t - sentAt.get(k)!);
+    const requests = emu.requests.slice(requestsBefore);
+    const byRoute = new Map<string, number>();
+    for (const r of requests) byRoute.set(r.route, (byRoute.get(r.route) ?? 0) + 1);
+    const report = {
+      mode: REDIS ? `redis, ${WORKERS} workers` : 'in-process queue',
+      prs: N,
+      files_per_pr: FILES,
+      api_latency_ms: `${MIN_LAT}-${MAX_LAT}`,
+      webhooks_in_flight: PARALLEL,
+      queue_concurrency: Number(process.env.QUEUE_CONCURRENCY ?? 2),
+      concluded: doneAt.size,
+      reviewed_exactly_once: exactlyOnce,
+      webhook_statuses: Object.fromEntries(statuses),
+      webhook_answer_ms: { p50: Math.round(percentile(answerMs, 50)), p95: Math.round(percentile(answerMs, 95)), max: Math.round(Math.max(...answerMs)) },
+      webhook_to_conclusion_s: { p50: +(percentile(e2e, 50) / 1000).toFixed(1), p95: +(percentile(e2e, 95) / 1000).toFixed(1), max: +(Math.max(...e2e) / 1000).toFixed(1) },
+      sending_s: +((sentAll - start) / 1000).toFixed(1),
+      wall_s: +((end - start) / 1000).toFixed(1),
+      throughput_reviews_per_min: +((doneAt.size / ((Math.max(...doneAt.values()) - start) / 1000)) * 60).toFixed(1),
+      peak_rss_mb: Object.fromEntries(peaks),
+      github_requests_per_review: +(requests.length / N).toFixed(1),
+      github_requests_by_route: Object.fromEntries([...byRoute.entries()].sort((a, b) => b[1] - a[1])),
+      emulator_schema_violations: emu.violations.length,
+      problems,
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return doneAt.size === N && exactlyOnce === N ? 0 : 1;
+  } finally {
+    clearInterval(sampler);
+    for (const c of [...children].reverse()) await stop(c);
+    server.close();
+    if (redisDir) rmSync(redisDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`load: ${(err as Error).stack ?? err}\n`);
+    process.exit(2);
+  },
+);
