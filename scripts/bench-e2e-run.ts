@@ -31,7 +31,7 @@ export interface ReviewRun {
   toConclusionMs: number;
   /** Time spent inside the emulator's request handler during that span. */
   emulatorMs: number;
-  /** Webhook → every handler finished (the summary comment may come after the conclusion). */
+  /** Webhook → the app is idle again (the summary comment may come after the conclusion). */
   handlersMs: number;
   conclusion: string | undefined;
   requests: number;
@@ -51,6 +51,8 @@ export interface E2ERunOutput {
   /** Peak RSS over all the timed reviews (the profiling run excluded). */
   maxRssMb: number;
   violations: string[];
+  /** Requests the app addressed to https://api.github.com instead of the configured baseUrl. */
+  redirected?: number;
   prFiles: { large: Record<string, number>; typical: Record<string, number> };
 }
 
@@ -243,6 +245,7 @@ async function main(): Promise<void> {
 
   // Time spent inside the emulator, and the moment a check run is concluded.
   let emulatorMs = 0;
+  let emulatorAtConclusionMs = 0;
   let concludedAt: number | undefined;
   let watching: { headSha: string } | undefined;
   const handle = emu.handle.bind(emu);
@@ -250,7 +253,10 @@ async function main(): Promise<void> {
     const started = performance.now();
     const res = handle(req);
     emulatorMs += performance.now() - started;
-    if (watching && concludedAt === undefined && emu.checkRuns.some((c: Json) => c.headSha === watching!.headSha && c.conclusion)) concludedAt = performance.now();
+    if (watching && concludedAt === undefined && emu.checkRuns.some((c: Json) => c.headSha === watching!.headSha && c.conclusion)) {
+      concludedAt = performance.now();
+      emulatorAtConclusionMs = emulatorMs;
+    }
     return res;
   };
   const server = await serveEmulator(emu);
@@ -271,15 +277,29 @@ async function main(): Promise<void> {
   });
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
   const secret = 'bench-webhook-secret';
+  // Every request goes to the emulator. Requests addressed to api.github.com despite the
+  // baseUrl (an Octokit built without it) are redirected there too, and counted.
+  const apiBase = `http://${server.host}/api/v3`;
+  let redirected = 0;
+  const toEmulator = (input: any, init?: any) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (url.startsWith('https://api.github.com/')) {
+      redirected++;
+      return fetch(apiBase + url.slice('https://api.github.com'.length), init);
+    }
+    return fetch(input, init);
+  };
   const probot = new Probot({
     appId: emu.appId,
     privateKey,
     secret,
-    baseUrl: `http://${server.host}/api/v3`,
+    baseUrl: apiBase,
+    request: { fetch: toEmulator },
     log: pino({ level: 'info' }, sink),
-    Octokit: ProbotOctokit.defaults((options: Json) => ({ ...options, retry: { enabled: false }, throttle: { ...options.throttle, enabled: false } })),
+    Octokit: ProbotOctokit.defaults((options: Json) => ({ ...options, request: { ...options.request, fetch: toEmulator }, retry: { enabled: false }, throttle: { ...options.throttle, enabled: false } })),
   });
-  await probot.load(createApp({ writes: { minIntervalMs: 0 } }));
+  const appFn = createApp({ writes: { minIntervalMs: 0 } });
+  await probot.load(appFn);
 
   const payloadFor = (pull: Json): string => {
     const example = structuredClone(examples.find((e) => e.name === 'pull_request')!.examples.find((p) => p.action === 'opened')!);
@@ -310,12 +330,16 @@ async function main(): Promise<void> {
     if (session) await session.post('Profiler.start');
     const started = performance.now();
     await probot.webhooks.verifyAndReceive({ id: `bench-${++delivery}`, name: 'pull_request', payload, signature });
+    // The handler may only enqueue the review: wait for the check run's conclusion, then for
+    // the app to go idle (the summary comment can come after the conclusion).
+    for (const until = Date.now() + 5 * 60_000; concludedAt === undefined && Date.now() < until; ) await new Promise((r) => setTimeout(r, 2));
+    if (typeof appFn.runtime?.idle === 'function') await appFn.runtime.idle();
     const handlersMs = performance.now() - started;
     if (session) {
       const { profile } = await session.post('Profiler.stop');
       writeFileSync(join(profileDir!, `${profileName}.cpuprofile`), JSON.stringify(profile));
     }
-    const emuAtConclusion = emulatorMs;
+    const emuAtConclusion = concludedAt === undefined ? emulatorMs : emulatorAtConclusionMs;
     watching = undefined;
     const requests = emu.requests.slice(firstRequest);
     const byEndpoint: Record<string, number> = {};
@@ -366,6 +390,7 @@ async function main(): Promise<void> {
     session.disconnect();
   }
   result.violations = emu.violations.slice(0, 20);
+  result.redirected = redirected;
   await server.close();
   writeFileSync(out, JSON.stringify(result, null, 2));
 }

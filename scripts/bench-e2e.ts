@@ -167,7 +167,7 @@ ${endpoints(sample)}
 | Endpoint | Requests |
 |---|---:|
 ${endpoints(typicalSample)}
-${r.violations.length ? `\nThe emulator recorded requests that GitHub would reject: ${r.violations.slice(0, 5).map((v) => `\`${v}\``).join('; ')}.\n` : ''}`;
+${r.redirected ? `\n**${r.redirected} requests were addressed to \`https://api.github.com\`** although Probot was given the emulator as \`baseUrl\` (an Octokit client built without it); the bench redirected them to the emulator. Against GitHub Enterprise Server they would go to the wrong host.\n` : ''}${r.violations.length ? `\nThe emulator recorded requests that GitHub would reject: ${r.violations.slice(0, 5).map((v) => `\`${v}\``).join('; ')}.\n` : ''}`;
 
   const profiles: string[] = [];
   const profile = (name: string, title: string) => {
