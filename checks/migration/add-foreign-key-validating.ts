@@ -54,7 +54,7 @@ export default forwardOnly(defineRule({
           startLine: stmt.startLine,
           endLine: stmt.endLine,
           message:
-            `Adding this foreign key checks every row of \`${table}\` and ${describeLock('addForeignKey', table)} and on \`${ref}\` for the whole scan. ` +
+            `Adding this foreign key checks every row of \`${table}\` and ${describeLock('addForeignKey', table)}, for the whole scan; \`${ref}\` gets the same lock. ` +
             `Add it with \`NOT VALID\` (only new rows are checked, so it is instant), then run \`${validate}\`${where}: validation takes a ${lockName(lockOf('validateConstraint').mode)} lock that lets reads and writes continue.`,
           fix: notValidFix(ctx.migration, stmt, ctx.state, c.conname),
         });
