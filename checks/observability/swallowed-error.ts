@@ -85,9 +85,13 @@ export default defineRule({
       if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !ts.isBlock(fn.body) || fn.body.statements.length > 0) return;
       const inner = text.slice(fn.body.getStart(ctx.file.sourceFile) + 1, fn.body.getEnd() - 1);
       if (/\/\/|\/\*/.test(inner)) return;
+      // Name the operation in the suggested log message, e.g. `quit` for `client.quit().catch(…)`.
+      const receiver = unwrap(c.receiverNode);
+      const inner2 = ts.isCallExpression(receiver) ? callee(receiver)?.name : undefined;
+      const what = inner2 && /^[A-Za-z_$][\w$]*$/.test(inner2) ? `${inner2} failed` : 'operation failed';
       ctx.report({
         startLine: ctx.file.lineOf(call),
-        message: '`.catch(() => {})` drops the rejection without a trace, so when this operation fails nobody finds out. Log it (`.catch((err) => logger.warn({ err }, \'cache warm failed\'))`), or add a comment in the handler saying why the failure does not matter.',
+        message: `\`.catch(() => {})\` drops the rejection without a trace, so when this operation fails nobody finds out. Log it (\`.catch((err) => logger.warn({ err }, '${what}'))\`), or add a comment in the handler saying why the failure does not matter.`,
       });
     },
   },
