@@ -241,7 +241,9 @@ function collect(
     const stop = trimEnd(bytes, start, end);
     const [kind] = Object.keys(raw.stmt ?? {});
     if (!kind) continue;
-    if (jsonDepth(raw.stmt, MAX_AST_DEPTH) > MAX_AST_DEPTH) {
+    // Every level of nesting costs at least one byte of source and adds a handful of JSON
+    // levels, so a short statement cannot reach the limit: skip the walk for those.
+    if (stop - start >= MIN_BYTES_FOR_DEEP_TREE && jsonDepth(raw.stmt, MAX_AST_DEPTH) > MAX_AST_DEPTH) {
       // Parsed, but the rules walk the tree recursively and could overflow on it.
       out.skipped.push({
         startLine: lines.lineAt(start) + lineOffset,
@@ -265,6 +267,8 @@ function collect(
 
 /** Deepest parse tree (in JSON levels) handed to the rules. */
 const MAX_AST_DEPTH = 2000;
+/** Statements shorter than this are never walked for depth (at most 8 JSON levels per source byte). */
+const MIN_BYTES_FOR_DEEP_TREE = MAX_AST_DEPTH / 8;
 
 /** Depth of a JSON tree, walked without recursion; stops once past `limit`. */
 function jsonDepth(root: unknown, limit: number): number {
