@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { routesOf, type Route } from '../../src/analyzers/code/routes.js';
-import { describeRoute, lastStatic, paramNames, statusValue, unwrapExpr, walk } from '../../src/analyzers/code/route-helpers.js';
+import { quoteRoute, lastStatic, paramNames, statusValue, unwrapExpr, walk } from '../../src/analyzers/code/route-helpers.js';
 
 const CREATE_CALL = /^(create|createOne|insert|insertOne|insertMany|createMany|save|add|put|insertInto|bulkCreate)$/;
 const INSERT_SQL = /\binsert\s+into\b/i;
@@ -137,7 +137,7 @@ export default defineRule({
         ctx.report({
           startLine: ctx.file.lineOf(miss.node),
           message:
-            `\`${describeRoute(route)}\` creates a resource but answers 200, so clients, retries and generated SDKs cannot tell that something new now exists, nor where. ` +
+            `${quoteRoute(route)} creates a resource but answers 200, so clients, retries and generated SDKs cannot tell that something new now exists, nor where. ` +
             `Answer \`201 Created\` with a \`Location\` header for the new resource, e.g. ${exampleFor(route)}.`,
           fix: expressFix(route, miss, ctx.file, fr.routes),
         });
@@ -149,13 +149,13 @@ export default defineRule({
 function exampleFor(route: Route): string {
   switch (route.framework) {
     case 'fastify':
-      return "`reply.code(201).header('Location', `…/${created.id}`).send(created)`";
+      return "`` reply.code(201).header('Location', `…/${created.id}`).send(created) ``";
     case 'koa':
-      return "`ctx.status = 201; ctx.set('Location', `…/${created.id}`); ctx.body = created;`";
+      return "`` ctx.status = 201; ctx.set('Location', `…/${created.id}`); ctx.body = created; ``";
     case 'hono':
-      return "`c.json(created, 201, { Location: `…/${created.id}` })`";
+      return "`` c.json(created, 201, { Location: `…/${created.id}` }) ``";
     default:
-      return "`res.status(201).location(`${req.baseUrl}/…/${created.id}`).json(created)`";
+      return "`` res.status(201).location(`${req.baseUrl}/…/${created.id}`).json(created) ``";
   }
 }
 

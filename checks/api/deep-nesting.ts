@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import { isParam, segments } from '../../src/analyzers/code/routes.js';
 import { routeIndex } from '../../src/analyzers/code/route-index.js';
-import { describeRoute } from '../../src/analyzers/code/route-helpers.js';
+import { quoteRoute } from '../../src/analyzers/code/route-helpers.js';
 
 const SINGLETONS = /^(settings|preferences|status|stats|details|permissions|roles|members|me|profile|avatar|summary)$/;
 
@@ -59,7 +59,7 @@ export default defineRule({
         path: route.file,
         startLine: route.line,
         message:
-          `\`${describeRoute(route)}\` nests ${levels.length} resources (${levels.map((l) => `\`${l}\``).join(' → ')}). Every client must know and send each ancestor id, the handler has to check each parent, and the URL is tied to one ownership chain that is hard to change later. ` +
+          `${quoteRoute(route)} nests ${levels.length} resources (${levels.map((l) => `\`${l}\``).join(' → ')}). Every client must know and send each ancestor id, the handler has to check each parent, and the URL is tied to one ownership chain that is hard to change later. ` +
           `Keep at most two levels, e.g. \`${tail}\`, or filter a flat collection (\`/${keep[1]}?${singular(keep[0])}_id=…\`).`,
       });
     }

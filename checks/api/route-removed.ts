@@ -3,7 +3,7 @@ import { defineRule } from '../../src/rule.js';
 import { isTestOrGenerated } from '../../src/files.js';
 import { resolveRoutes, routesOfText, type FileRoutes, type Route } from '../../src/analyzers/code/routes.js';
 import { routeIndex } from '../../src/analyzers/code/route-index.js';
-import { describeRoute } from '../../src/analyzers/code/route-helpers.js';
+import { quoteRoute } from '../../src/analyzers/code/route-helpers.js';
 
 const CODE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 const DEPRECATED = /deprecat|sunset/i;
@@ -83,7 +83,7 @@ export default defineRule({
         startLine: 1,
         wholeChange: true,
         message:
-          `\`${describeRoute(r)}\` (line ${r.line} before this change${gone ? ', in a file this change deletes' : ''}) no longer exists, and it was not deprecated first. Clients still calling it get 404 as soon as this deploys. ` +
+          `${quoteRoute(r)} (line ${r.line} before this change${gone ? ', in a file this change deletes' : ''}) no longer exists, and it was not deprecated first. Clients still calling it get 404 as soon as this deploys. ` +
           'Keep it and mark it deprecated (`Deprecation: true`, a `Sunset` date and a `Link` to the successor) until its traffic is gone, or ship the change under a new version.',
       });
     }

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { decoratorsOf, routesOf, stringValue, type Route } from '../../src/analyzers/code/routes.js';
-import { describeRoute, paramNames, unwrapExpr, walk } from '../../src/analyzers/code/route-helpers.js';
+import { quoteRoute, paramNames, unwrapExpr, walk } from '../../src/analyzers/code/route-helpers.js';
 
 const SIZE_NAME = /^(limit|take|pageSize|page_size|perPage|per_page|size|first|top|count|max|maxResults|max_results)$/;
 const CLAMP = /\bMath\.min\s*\(|\bclamp\w*\s*\(|\bmin\s*\(/;
@@ -201,7 +201,7 @@ export default defineRule({
         ctx.report({
           startLine: ctx.file.lineOf(f.sink),
           message:
-            `\`${describeRoute(route)}\` passes the client's page size (\`${f.source}\`) to the query with no server-side maximum: \`?limit=1000000\` makes one request read and serialise the whole table while holding a connection. ` +
+            `${quoteRoute(route)} passes the client's page size (\`${f.source}\`) to the query with no server-side maximum: \`?limit=1000000\` makes one request read and serialise the whole table while holding a connection. ` +
             `Cap it on the server, e.g. \`${capped ?? `Math.min(Number(${f.source}) || 20, 100)`}\`, or validate it with a schema that has a maximum.`,
           fix,
         });

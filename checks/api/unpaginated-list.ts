@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { propValue, routesOf, segments, type Route } from '../../src/analyzers/code/routes.js';
-import { chainMethods, describeRoute, isCollectionPath, outerChain, unwrapExpr, walk } from '../../src/analyzers/code/route-helpers.js';
+import { chainMethods, quoteRoute, isCollectionPath, outerChain, unwrapExpr, walk } from '../../src/analyzers/code/route-helpers.js';
 
 // Reading any of these from the request means the handler pages (the cap is api/unbounded-page-size's job).
 const PAGING_INPUT = /\b(limit|cursor|pageSize|page_size|perPage|per_page|take|after|before|offset|pageToken|page_token|first|last)\b/;
@@ -178,7 +178,7 @@ export default defineRule({
         ctx.report({
           startLine: ctx.file.lineOf(hit.node),
           message:
-            `\`${describeRoute(route)}\` returns ${hit.what} with no limit or cursor: the response, the query time and the server's memory grow with the table until requests time out. ` +
+            `${quoteRoute(route)} returns ${hit.what} with no limit or cursor: the response, the query time and the server's memory grow with the table until requests time out. ` +
             `Page it with a server-side cap, e.g. \`const limit = Math.min(Number(req.query.limit) || 20, 100)\` and ${hit.fixHint}, returning a \`next_cursor\`.`,
         });
       }

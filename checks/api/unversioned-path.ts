@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import { segments } from '../../src/analyzers/code/routes.js';
 import { routeIndex } from '../../src/analyzers/code/route-index.js';
-import { describeRoute, isPublicPath } from '../../src/analyzers/code/route-helpers.js';
+import { quoteRoute, isPublicPath } from '../../src/analyzers/code/route-helpers.js';
 
 const VERSION_SEGMENT = /^(v\d+(\.\d+)?|\d{4}-\d{2}-\d{2})$/i;
 // Versioning by header or media type, or Nest's versioning: the path is not where the version lives.
@@ -68,7 +68,7 @@ export default defineRule({
       const touched = changed === undefined || changed === 'all' ? routes : routes.filter((r) => changed.some((c) => r.line >= c.start && r.line <= c.end));
       if (touched.length === 0) continue;
       const first = touched[0];
-      const shown = routes.slice(0, 3).map((r) => `\`${describeRoute(r)}\``).join(', ');
+      const shown = routes.slice(0, 3).map((r) => `${quoteRoute(r)}`).join(', ');
       const more = routes.length > 3 ? ` and ${routes.length - 3} more` : '';
       ctx.report({
         path: file,

@@ -138,6 +138,12 @@ export function describeRoute(route: Route): string {
   return `${route.method === 'ALL' ? '' : route.method + ' '}${route.path}${where}`;
 }
 
+/** The route as Markdown: the method and path in code, then the unmounted router it is on (`GET /` on `usersRouter`). */
+export function quoteRoute(route: Route): string {
+  const where = !route.mounted && route.framework !== 'nest' && !route.owner.startsWith('<') ? ` on \`${route.owner}\`` : '';
+  return `\`${route.method === 'ALL' ? '' : route.method + ' '}${route.path}\`${where}`;
+}
+
 export function ownerLabel(route: Route): string {
   if (route.framework === 'nest') return `\`${route.owner}\``;
   return route.owner.startsWith('<') ? 'this router' : `\`${route.owner}\``;
