@@ -56,13 +56,13 @@ export default forwardOnly(defineRule({
         const name = quoteIdent(conname ?? `${table}_${cols.join('_')}_${kind === 'UNIQUE' ? 'key' : 'pkey'}`);
         const colList = cols.map(quoteIdent).join(', ');
         const pkNote = kind === 'PRIMARY KEY' ? ' (the columns must already be NOT NULL, or the attach scans the table; see migration/set-not-null)' : '';
-        const columnNote = cmd.subtype === 'AT_AddColumn' ? `Add the column without ${kind} first, then ` : '';
+        const columnNote = cmd.subtype === 'AT_AddColumn' ? `Add the column without ${kind} first, then build the index with ` : 'Build the index first with ';
         ctx.report({
           startLine: stmt.startLine,
           endLine: stmt.endLine,
           message:
             `Adding ${kind} to \`${table}\` builds a unique index while it ${describeLock('addUnique', table)} for the whole build. ` +
-            `${columnNote}\`CREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${tableSql(stmt)} (${colList});\` in a migration without a transaction, then \`ALTER TABLE ${tableSql(stmt)} ADD CONSTRAINT ${name} ${kind} USING INDEX ${name};\`${pkNote}, which is instant.`,
+            `${columnNote}\`CREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${tableSql(stmt)} (${colList});\` in a migration without a transaction, then attach it with \`ALTER TABLE ${tableSql(stmt)} ADD CONSTRAINT ${name} ${kind} USING INDEX ${name};\`, which is instant${pkNote}.`,
         });
       }
     },

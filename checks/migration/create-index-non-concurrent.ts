@@ -2,7 +2,7 @@ import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
 import { relationName } from '../../src/analyzers/sql/migration.js';
 import { rewriteLines } from '../../src/analyzers/sql/fix.js';
-import { GUIDE, isExisting, noTransactionAdvice, quoteIdent, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, isExisting, noTransactionAdvice, tableOf, tableSql, transactionCause, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 export default forwardOnly(defineRule({
   meta: {
@@ -46,6 +46,7 @@ export default forwardOnly(defineRule({
       const a = stmt.ast;
       if (a.concurrent || !isExisting(ctx.state, a.relation) || !a.relation?.inh) return;
       const table = relationName(a.relation);
+      const shown = tableOf(stmt);
       const m = ctx.migration;
       // Flyway runs a file of nothing but CONCURRENTLY statements outside a transaction.
       const flywayAlone = m.framework === 'flyway' && !ctx.state.explicitTransaction && m.statements.length === 1;
@@ -55,8 +56,8 @@ export default forwardOnly(defineRule({
           startLine: stmt.startLine,
           endLine: stmt.endLine,
           message:
-            `\`CREATE INDEX\` on the partitioned table \`${table}\` ${describeLock('createIndex', table)} and on every partition for the whole build, and Postgres cannot build it CONCURRENTLY. ` +
-            `Create it \`ON ONLY ${quoteIdent(table)}\` (catalog only), build each partition's index with \`CREATE INDEX CONCURRENTLY\`, then \`ALTER INDEX … ATTACH PARTITION …\` each one.`,
+            `\`CREATE INDEX\` on the partitioned table \`${shown}\` ${describeLock('createIndex', shown)} and on every partition for the whole build, and Postgres cannot build it CONCURRENTLY. ` +
+            `Create it \`ON ONLY ${tableSql(stmt)}\` (catalog only), build each partition's index with \`CREATE INDEX CONCURRENTLY\`, then \`ALTER INDEX … ATTACH PARTITION …\` each one.`,
         });
         return;
       }
@@ -68,7 +69,7 @@ export default forwardOnly(defineRule({
         startLine: stmt.startLine,
         endLine: stmt.endLine,
         message:
-          `\`CREATE INDEX\` on the existing table \`${table}\` ${describeLock('createIndex', table)} for the whole build. ` +
+          `\`CREATE INDEX\` on the existing table \`${shown}\` ${describeLock('createIndex', shown)} for the whole build. ` +
           `Build it with \`CREATE INDEX CONCURRENTLY\`, which lets writes continue (if it fails, drop the INVALID index it leaves and retry).${inTx}`,
         fix: canFix
           ? rewriteLines(m.lines, stmt.startLine, stmt.endLine, /\b(CREATE\s+(?:UNIQUE\s+)?INDEX)(?!\s+CONCURRENTLY)\b/i, '$1 CONCURRENTLY')

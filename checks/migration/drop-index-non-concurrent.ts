@@ -12,7 +12,7 @@ export default forwardOnly(defineRule({
     guidance: GUIDE.onlineDdl,
     checklist: ['migration.concurrent-indexes'],
     description:
-      'A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the index’s table. The drop itself is quick, but it first waits for every running query on the table, and every query that arrives meanwhile queues behind it: a long report turns into a full outage. DROP INDEX CONCURRENTLY waits without blocking anyone. Indexes created earlier in the same migration are not flagged.',
+      'A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the index’s table. The drop itself is quick, but it first waits for every running query on the table, and every query that arrives meanwhile queues behind it: a long report turns into a full outage. DROP INDEX CONCURRENTLY waits without blocking reads or writes. Indexes created earlier in the same migration are not flagged.',
     examples: {
       bad: [
         { path: 'db/migrations/0005_drop_idx.sql', code: 'DROP INDEX orders_status_idx;\n' },
@@ -47,7 +47,7 @@ export default forwardOnly(defineRule({
         endLine: stmt.endLine,
         message:
           `\`DROP INDEX ${indexes.join(', ')}\` takes an ${mode} lock on the index's table: it waits for every running query there, and all reads and writes queue behind it until the drop is done. ` +
-          `Use \`DROP INDEX CONCURRENTLY\`, which waits without blocking anyone.${extra}`,
+          `Use \`DROP INDEX CONCURRENTLY\`, which waits for running queries without blocking reads or writes.${extra}`,
         fix: canFix ? rewriteLines(m.lines, stmt.startLine, stmt.endLine, /\b(DROP\s+INDEX)(?!\s+CONCURRENTLY)\b/i, '$1 CONCURRENTLY') : undefined,
       });
     },
