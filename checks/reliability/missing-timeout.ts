@@ -44,7 +44,7 @@ function outbound(call: ts.CallExpression, file: CodeFile): Outbound | undefined
   if (!c) return undefined;
   if (!c.receiverNode) {
     if (c.name === 'fetch' && !importOf(file, 'fetch')) {
-      return { client: 'fetch', options: call.arguments[1], keys: ['signal', 'dispatcher'], append: call.arguments.length === 1 ? ', { signal: AbortSignal.timeout(10_000) }' : undefined };
+      return { client: 'fetch', options: call.arguments[1], keys: ['signal', 'dispatcher'], append: call.arguments.length === 1 ? ', { signal: AbortSignal.timeout(5000) }' : undefined };
     }
     const imp = importOf(file, c.name);
     if (!imp) {
@@ -52,7 +52,7 @@ function outbound(call: ts.CallExpression, file: CodeFile): Outbound | undefined
       return undefined;
     }
     if (imp.module === 'axios' && (imp.name === 'default' || imp.name === '*')) return { client: 'axios', options: call.arguments.length > 1 ? call.arguments[1] : call.arguments[0], keys: ['timeout', 'signal'] };
-    if (imp.module === 'node-fetch' && imp.name === 'default') return { client: 'fetch', options: call.arguments[1], keys: ['signal', 'timeout'], append: call.arguments.length === 1 ? ', { signal: AbortSignal.timeout(10_000) }' : undefined };
+    if (imp.module === 'node-fetch' && imp.name === 'default') return { client: 'fetch', options: call.arguments[1], keys: ['signal', 'timeout'], append: call.arguments.length === 1 ? ', { signal: AbortSignal.timeout(5000) }' : undefined };
     if (imp.module === 'got' && imp.name === 'default') return { client: 'got', options: call.arguments[1] ?? (call.arguments[0] && ts.isObjectLiteralExpression(unwrap(call.arguments[0])) ? call.arguments[0] : undefined), keys: ['timeout', 'signal'] };
     if (imp.module === 'undici' && (imp.name === 'request' || imp.name === 'fetch' || imp.name === 'stream')) return { client: `undici.${imp.name}`, options: call.arguments[1], keys: ['signal', 'headersTimeout', 'bodyTimeout', 'dispatcher'] };
     return undefined;
@@ -63,7 +63,7 @@ function outbound(call: ts.CallExpression, file: CodeFile): Outbound | undefined
   if (imp && (imp.name === 'default' || imp.name === '*')) {
     if (imp.module === 'axios' && c.name in AXIOS_CONFIG_AT && AXIOS_CONFIG_AT[c.name] >= 0) {
       const at = AXIOS_CONFIG_AT[c.name];
-      return { client: `axios.${c.name}`, options: call.arguments[at], keys: ['timeout', 'signal'], append: call.arguments.length === at && at > 0 ? ', { timeout: 10_000 }' : undefined };
+      return { client: `axios.${c.name}`, options: call.arguments[at], keys: ['timeout', 'signal'], append: call.arguments.length === at && at > 0 ? ', { timeout: 5000 }' : undefined };
     }
     if (imp.module === 'got' && GOT_METHODS.has(c.name)) return { client: `got.${c.name}`, options: call.arguments[1], keys: ['timeout', 'signal'] };
     if (/^(?:node:)?https?$/.test(imp.module) && (c.name === 'request' || c.name === 'get')) {

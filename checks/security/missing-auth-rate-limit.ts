@@ -1,7 +1,7 @@
 import { defineRule } from '../../src/rule.js';
 import { protections, segments, type Route } from '../../src/analyzers/code/routes.js';
 import { routeIndex, type RouteIndex } from '../../src/analyzers/code/route-index.js';
-import { describeRoute } from '../../src/analyzers/code/route-helpers.js';
+import { quoteRoute } from '../../src/analyzers/code/route-helpers.js';
 import type { ChangeContext } from '../../src/rule.js';
 
 const SENSITIVE = /^(login|log-in|signin|sign-in|logon|signup|sign-up|register|registration|forgot-password|forgot|reset-password|password-resets?|password_resets?|reset|otp|verify-otp|mfa|2fa|magic-link|one-time-code)$/i;
@@ -99,7 +99,7 @@ export default defineRule({
         path: route.file,
         startLine: route.line,
         message:
-          `\`${describeRoute(route)}\` (${action}) has no rate limiter, so an attacker can try passwords, enumerate accounts or trigger reset emails as fast as the server answers, and each attempt costs a slow password hash. ` +
+          `${quoteRoute(route)} (${action}) has no rate limiter, so an attacker can try passwords, enumerate accounts or trigger reset emails as fast as the server answers${/^(login|log-in|signin|sign-in|logon|signup|sign-up|register|registration)$/i.test(action) ? ', and each attempt costs a slow password hash' : ''}. ` +
           `Limit it per IP and per account: ${example}.`,
       });
     }

@@ -3,7 +3,7 @@ import { defineRule } from '../../src/rule.js';
 import type { Fix } from '../../src/model.js';
 import { protections, type Route, type RouteMiddleware } from '../../src/analyzers/code/routes.js';
 import { routeIndex, type RouteIndex } from '../../src/analyzers/code/route-index.js';
-import { describeRoute, isPublicPath, ownerLabel, PUBLIC_DECORATOR } from '../../src/analyzers/code/route-helpers.js';
+import { isPublicPath, quoteRoute, ownerLabel, PUBLIC_DECORATOR } from '../../src/analyzers/code/route-helpers.js';
 
 const AUTH = /auth|jwt|passport|session|protect|guard|requireUser|requireLogin|requireRole|requirePermission|requireScope|requireAdmin|isAdmin|isLoggedIn|ensureLoggedIn|loggedIn|permission|acl|rbac|clerk|bearer|apiKey|api_key|verifyToken|verifyUser|verifySignature|signature|authorize|can\b|mustBe|onlyAdmin|admin/i;
 const NOT_AUTH = /throttl|rate|limit|validat|cors|helmet|json|urlencoded|parser|compression|logger|log\b|cache/i;
@@ -135,7 +135,7 @@ export default defineRule({
         path: route.file,
         startLine: route.line,
         message:
-          `\`${describeRoute(route)}\` runs no authentication, while ${siblings.length} of its sibling routes on ${ownerLabel(route)} require ${shown}. Anyone who can reach the service can call it. ` +
+          `${quoteRoute(route)} runs no authentication, while ${siblings.length} of its sibling routes on ${ownerLabel(route)} require ${shown}. Anyone who can reach the service can call it. ` +
           `Protect it like the others: ${example}.`,
         fix: fixFor(route, common, (n) => file.lineText(n)),
       });

@@ -24,8 +24,8 @@ describe('reliability/missing-timeout', () => {
   it('flags bare calls and axios instances created without a timeout, with exact fixes where mechanical', async () => {
     const code = "import axios from 'axios';\nconst api = axios.create({ baseURL: 'https://api.example.com' });\nexport async function a(url: string) {\n  await fetch(url);\n  await axios.post(url, { a: 1 });\n  await api.get('/x');\n}\n";
     expect(await lines(id, 'src/a.ts', code)).toEqual([4, 5, 6]);
-    expect(await fixed(id, 'src/a.ts', "export async function a(url: string) {\n  return fetch(url);\n}\n")).toBe('export async function a(url: string) {\n  return fetch(url, { signal: AbortSignal.timeout(10_000) });\n}\n');
-    expect(await fixed(id, 'src/a.ts', "import axios from 'axios';\nexport const a = (url: string) => axios.post(url, { a: 1 });\n")).toContain("axios.post(url, { a: 1 }, { timeout: 10_000 })");
+    expect(await fixed(id, 'src/a.ts', "export async function a(url: string) {\n  return fetch(url);\n}\n")).toBe('export async function a(url: string) {\n  return fetch(url, { signal: AbortSignal.timeout(5000) });\n}\n');
+    expect(await fixed(id, 'src/a.ts', "import axios from 'axios';\nexport const a = (url: string) => axios.post(url, { a: 1 });\n")).toContain("axios.post(url, { a: 1 }, { timeout: 5000 })");
   });
   it('respects axios.defaults.timeout and a global undici dispatcher in the file', async () => {
     expect(await lines(id, 'src/a.ts', "import axios from 'axios';\naxios.defaults.timeout = 3000;\nexport const a = (u: string) => axios.get(u);\n")).toEqual([]);
