@@ -151,7 +151,7 @@ export default defineRule({
       ctx.report({
         startLine: file.lineOf(node),
         message:
-          `This 5xx answer sends \`${what}\` to the client (${where}): SQL, table names, file paths and library details of unexpected errors become visible to anyone who triggers one. ` +
+          `This 5xx answer sends \`${what}\` to the client (in \`${where}\`): SQL, table names, file paths and library details of unexpected errors become visible to anyone who triggers one. ` +
           `Log \`${errName}\` with the request id and answer a generic body, e.g. \`{ type: 'about:blank', title: 'Internal Server Error', status: 500 }\`.`,
       });
     },

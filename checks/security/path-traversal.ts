@@ -110,7 +110,7 @@ export default defineRule({
       if (PREFIX_CHECK.test((fn ?? ctx.file.sourceFile).getText(ctx.file.sourceFile))) return;
       ctx.report({
         startLine: ctx.file.lineOf(call),
-        message: `The path passed to \`${sink}\` is built from request input, so \`../\` segments or an absolute path reach files outside the intended directory (\`.env\`, keys, source). Resolve it and check the prefix: \`const full = path.resolve(BASE, name); if (!full.startsWith(BASE + path.sep)) return res.status(400)…\`, or use \`res.sendFile(name, { root: BASE })\`.`,
+        message: `The path passed to \`${sink}\` is built from request input, so \`../\` segments or an absolute path reach files outside the intended directory (\`.env\`, keys, source). Resolve it and check the prefix: \`const full = path.resolve(BASE, name); if (!full.startsWith(BASE + path.sep)) return res.status(400)…\`${sink.startsWith('res.') ? `, or use \`${sink}(name, { root: BASE })\`` : ''}.`,
       });
     },
   },
