@@ -2,15 +2,13 @@ import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { Logger as PinoLogger } from 'pino';
 import { createMetrics, createOpsHandler, queueLogObserver, queueObserver, queueReadinessCheck, type OpsHandler, type ReviewMetrics } from '../ops/index.js';
 import { createReviewQueue, type QueueOptions, type ReviewQueue } from '../queue/index.js';
-import { alreadyReviewed, CheckRun } from './check-run.js';
 import type { GitHubClient, Logger } from './client.js';
 import { handleComment } from './commands.js';
-import { loadRepoConfig } from './config.js';
 import { openPullsForSha } from './find-pulls.js';
 import { Lanes } from './lanes.js';
 import { CHECK_NAME } from './limits.js';
 import type { PublisherOptions } from './publisher.js';
-import { COMMAND_PREFIX, configHash, createReviewProcessor, identityResolver, installationClient, instrumenter, writeQueues, type JobExtra } from './worker-processor.js';
+import { COMMAND_PREFIX, createReviewProcessor, UNREAD_CONFIG, identityResolver, installationClient, instrumenter, writeQueues, type JobExtra } from './worker-processor.js';
 import type { WriteQueueOptions } from './write-queue.js';
 
 export interface AppOptions {
@@ -45,8 +43,10 @@ export type BackendReviewApp = ((app: Probot, options?: Partial<ApplicationFunct
 /**
  * The Backend Review GitHub App. Reviews pull requests on open, push, reopen and ready
  * for review; re-runs on the check's Re-run button; answers slash commands; logs
- * installations. The webhook handlers only check the event, read the configuration from
- * the default branch, create the in_progress check run and enqueue a job; the review runs
+ * installations. The webhook handlers only check the event, drop duplicates and enqueue a
+ * job, without calling GitHub (except to find a fork PR's number on a re-run, and a slash
+ * command's permission check); the worker reads the configuration from the default branch,
+ * creates the in_progress check run and reviews. The job runs
  * in the queue: in this process by default, in `npm run worker` processes when REDIS_URL
  * is set. /metrics, /healthz and /readyz are served on the app's server.
  */
@@ -105,98 +105,63 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
       };
     };
 
-    /** Reviews one head commit of one PR, in the PR's lane. */
-    const reviewPull = async (context: AnyContext, pullNumber: number, headSha: string, how: { draft?: boolean; duplicateCheck: boolean; rerun?: boolean; receivedAt: number; /** One event for several PRs: one delivery id each. */ perPull?: boolean }) => {
-      instrument(context.octokit);
+    /**
+     * Queues the review of one head commit of one PR. No GitHub call here: the duplicate check against GitHub, the
+     * configuration read (default branch) and the in_progress check run are the job's first steps in the worker.
+     */
+    const reviewPull = async (context: AnyContext, pullNumber: number, headSha: string, how: { duplicateCheck: boolean; rerun?: boolean; /** An event that asks again for the same head (reopened, ready for review): its own job, still deduplicated against GitHub by the worker. */ again?: string; receivedAt: number; /** One event for several PRs: one delivery id each. */ perPull?: boolean }) => {
       const repo = context.repo();
       const lane = `${repo.owner}/${repo.repo}#${pullNumber}`;
-      await lanes.run(lane, async () => {
-        // Claim the head either way, so a late duplicate webhook after an explicit re-run is dropped too.
-        const firstClaim = lanes.claim(lane, headSha);
-        if (how.duplicateCheck && !firstClaim) {
-          context.log.info({ pull: pullNumber, headSha }, 'this head was already reviewed; ignoring the duplicate event');
-          return;
+      // Claim the head either way, so a late duplicate webhook after an explicit re-run is dropped too.
+      const firstClaim = lanes.claim(lane, headSha);
+      if (how.duplicateCheck && !firstClaim) {
+        context.log.info({ pull: pullNumber, headSha }, 'this head was already reviewed; ignoring the duplicate event');
+        return;
+      }
+      const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
+      if (!installationId) {
+        lanes.release(lane, headSha);
+        context.log.warn({ pull: pullNumber }, 'event without an installation; nothing to review with');
+        return;
+      }
+      const extra: JobExtra = { htmlUrl: context.payload.repository.html_url, automatic: !how.rerun };
+      const job = {
+        deliveryId: how.perPull ? `${context.id}/${pullNumber}` : context.id,
+        installationId,
+        owner: repo.owner,
+        repo: repo.repo,
+        pullNumber,
+        headSha,
+        configHash: UNREAD_CONFIG,
+        receivedAt: how.receivedAt,
+        rerunId: how.rerun ? context.id : how.again ? `${how.again}-${context.id}` : undefined,
+        extra: extra as unknown as Record<string, unknown>,
+      };
+      try {
+        let queued = await queue.enqueue(job);
+        if (queued.status !== 'enqueued' && failedJobs.has(queued.jobId)) {
+          // The earlier job for this commit gave up (dead letter): a new event, or a redelivery, tries again.
+          failedJobs.delete(queued.jobId);
+          queued = await queue.enqueue({ ...job, deliveryId: `${job.deliveryId}/after-${queued.jobId}`, rerunId: `after-${queued.jobId}` });
         }
-        const publisher = await publisherOptions(context);
-        const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
-        // Its writes are throttled per installation, not behind every other installation's (see installationClient).
-        const octokit = installationId ? instrument(await installationClient(app, installationId)) : (context.octokit as unknown as GitHubClient);
-        const me = await whoAmI();
-        // Only filter by app when the slug really came from GitHub.
-        if (how.duplicateCheck && (await alreadyReviewed(octokit, { ...repo, pullNumber }, headSha, me.botLogin ? me.slug : undefined, me.botLogin))) {
-          context.log.info({ pull: pullNumber, headSha }, 'this head already has a Backend Review check run; ignoring the event');
-          return;
+        if (queued.status !== 'enqueued') {
+          // Another app instance (or an earlier delivery) already queued this review; its check run carries the result.
+          context.log.info({ pull: pullNumber, headSha, job_id: queued.jobId, status: queued.status }, 'review already queued; nothing to add');
         }
-        let loaded;
-        try {
-          loaded = await loadRepoConfig(context);
-        } catch (err) {
-          lanes.release(lane, headSha);
-          const check = await CheckRun.start(octokit, repo, headSha, publisher.writes);
-          await check.conclude('neutral', 'Backend Review could not finish', `Reading the configuration failed: GitHub answered ${(err as { status?: number }).status}. Comment \`${COMMAND_PREFIX} review\` to try again.`);
-          return;
-        }
-        if ('error' in loaded) {
-          // Once the config is fixed, a redelivery or reopen of this head may review it.
-          lanes.release(lane, headSha);
-          const check = await CheckRun.start(octokit, repo, headSha, publisher.writes);
-          await check.conclude(
-            'failure',
-            'Invalid configuration',
-            `${loaded.error}\n\nFix \`.github/backend-review.yml\` on the default branch (or the organisation's \`.github\` repository). Nothing was reviewed.`,
-          );
-          return;
-        }
-        if (how.draft && !loaded.config.github.review_drafts) {
-          lanes.release(lane, headSha);
-          context.log.info({ pull: pullNumber }, 'draft pull request; set github.review_drafts to review drafts');
-          return;
-        }
-        if (!installationId) {
-          lanes.release(lane, headSha);
-          context.log.warn({ pull: pullNumber }, 'event without an installation; nothing to review with');
-          return;
-        }
-        const check = await CheckRun.start(octokit, repo, headSha, publisher.writes);
-        const extra: JobExtra = { config: loaded.config, htmlUrl: context.payload.repository.html_url };
-        try {
-          const job = {
-            deliveryId: how.perPull ? `${context.id}/${pullNumber}` : context.id,
-            installationId,
-            owner: repo.owner,
-            repo: repo.repo,
-            pullNumber,
-            headSha,
-            configHash: configHash(loaded.config),
-            receivedAt: how.receivedAt,
-            checkRunId: check.id,
-            rerunId: how.rerun ? context.id : undefined,
-            extra: extra as unknown as Record<string, unknown>,
-          };
-          let queued = await queue.enqueue(job);
-          if (queued.status !== 'enqueued' && failedJobs.has(queued.jobId)) {
-            // The earlier job for this commit gave up (dead letter): a new event, or a redelivery, tries again.
-            failedJobs.delete(queued.jobId);
-            queued = await queue.enqueue({ ...job, deliveryId: `${job.deliveryId}/after-${queued.jobId}`, rerunId: `after-${queued.jobId}` });
-          }
-          if (queued.status !== 'enqueued') {
-            // Another app instance (or an earlier delivery) already queued this review: this run is not needed.
-            context.log.info({ pull: pullNumber, headSha, job_id: queued.jobId, status: queued.status }, 'review already queued; closing the extra check run');
-            await check.conclude('cancelled', 'Duplicate event', `A review of this commit is already queued or done (job ${queued.jobId}); its check run carries the result.`);
-          }
-        } catch (err) {
-          lanes.release(lane, headSha);
-          await check.conclude('neutral', 'Backend Review could not finish', `The review could not be queued (${String((err as Error).message).split('\n')[0].slice(0, 200)}). Comment \`${COMMAND_PREFIX} review\` to try again.`);
-          throw err;
-        }
-      });
+      } catch (err) {
+        // Not queued (Redis down): GitHub sees a failed delivery, and a redelivery may queue it.
+        lanes.release(lane, headSha);
+        throw err;
+      }
     };
 
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], async (context) => {
       const receivedAt = Date.now();
       const pr = context.payload.pull_request;
       if (pr.state === 'closed') return;
-      await reviewPull(context, pr.number, pr.head.sha, { draft: pr.draft, duplicateCheck: true, receivedAt });
+      // The first job for this head may have ended without a review (closed, draft): these events get a job of their own.
+      const again = context.payload.action === 'reopened' || context.payload.action === 'ready_for_review' ? context.payload.action : undefined;
+      await reviewPull(context, pr.number, pr.head.sha, { duplicateCheck: true, receivedAt, again });
     });
 
     const rerun = async (context: AnyContext, headSha: string, listed: { number: number; base: { repo: { id: number } } }[]) => {

@@ -86,13 +86,24 @@ const NOT_A_REVIEW = new Set(['Backend Review could not finish', 'Invalid config
  * instance or after a restart.
  */
 export async function alreadyReviewed(octokit: GitHubClient, pull: PullRef, headSha: string, appSlug: string | undefined, botLogin: string | undefined): Promise<boolean> {
+  const found = await headRuns(octokit, pull, headSha, appSlug, botLogin);
+  return found.running !== undefined || found.reviewed;
+}
+
+/**
+ * This app's check runs on a head commit, as the worker needs them: the one still running (left by an earlier try
+ * of the job, whose run the worker takes over instead of starting a second one), and whether a finished run there
+ * already holds a review that the summary still shows. One request, two when a verdict needs the summary checked.
+ */
+export async function headRuns(octokit: GitHubClient, pull: PullRef, headSha: string, appSlug: string | undefined, botLogin: string | undefined): Promise<{ running?: number; reviewed: boolean }> {
   const repo = { owner: pull.owner, repo: pull.repo };
   const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest', per_page: 10 });
   const mine = data.check_runs.filter((r) => !appSlug || r.app?.slug === appSlug);
-  if (mine.some((r) => r.status !== 'completed')) return true;
-  if (!mine.some((r) => r.conclusion !== 'cancelled' && !NOT_A_REVIEW.has(r.output?.title ?? ''))) return false;
+  const running = mine.find((r) => r.status !== 'completed')?.id;
+  if (running !== undefined) return { running, reviewed: false };
+  if (!mine.some((r) => r.conclusion !== 'cancelled' && !NOT_A_REVIEW.has(r.output?.title ?? ''))) return { reviewed: false };
   const summary = await findSummary(octokit, pull, botLogin);
-  return summary?.state.head === headSha;
+  return { reviewed: summary?.state.head === headSha };
 }
 
 /** Only `failure` blocks a merge: required checks pass on success and neutral. */

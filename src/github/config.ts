@@ -1,6 +1,7 @@
-import type { Context } from 'probot';
+import { Context } from 'probot';
 import { ConfigError, CONFIG_PATH, validateConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import type { RepoRef } from './client.js';
 
 export type LoadedConfig = { config: Config } | { error: string };
 
@@ -28,4 +29,13 @@ export async function loadRepoConfig(context: Pick<Context, 'config'>): Promise<
     if (err instanceof ConfigError) return { error: err.message };
     throw err;
   }
+}
+
+/**
+ * The same read for a worker, which has no webhook context: an installation Octokit (it carries Probot's config
+ * plugin) and the repository. Probot's own `context.config` does the read and the organisation fallback.
+ */
+export async function loadRepoConfigWith(octokit: unknown, repo: RepoRef): Promise<LoadedConfig> {
+  const shim = { octokit, repo: <T>(o?: T) => ({ owner: repo.owner, repo: repo.repo, ...o }) };
+  return loadRepoConfig({ config: (Context.prototype.config as (...args: unknown[]) => Promise<unknown>).bind(shim) as Context['config'] });
 }

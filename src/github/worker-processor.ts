@@ -7,7 +7,8 @@ import { jobLogger } from '../ops/logger.js';
 import { createReviewQueue } from '../queue/index.js';
 import { PermanentJobError, type EnqueueResult, type JobRunInfo, type QueueHooks, type ReviewJob, type ReviewProcessor, type ReviewQueue } from '../queue/types.js';
 import type { WorkerDeps, WorkerProcessor } from '../queue/worker-main.js';
-import { alreadyReviewed, CheckRun } from './check-run.js';
+import { alreadyReviewed, CheckRun, headRuns } from './check-run.js';
+import { loadRepoConfigWith } from './config.js';
 import type { GitHubClient, Logger } from './client.js';
 import { concludeAfterFailure, runReview, type ReviewOutcome } from './run-review.js';
 import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
@@ -21,11 +22,26 @@ export interface Identity {
 
 /** What the webhook handler stores in `job.extra` for the processor. JSON only (Redis keeps it). */
 export interface JobExtra {
-  /** The effective configuration, read from the default branch by the webhook handler. */
-  config: Config;
+  /**
+   * The effective configuration. The webhook handler no longer reads it (no GitHub call on the webhook path): the
+   * processor reads it from the default branch when it is absent. Jobs queued by an older version carry it.
+   */
+  config?: Config;
+  /**
+   * An event-driven review (push, open, reopen, ready): dropped when the head already has a verdict, skipped for
+   * drafts unless the config asks. False for an explicit re-run. Absent (older jobs): true unless the job has a rerun id.
+   */
+  automatic?: boolean;
   /** The repository's web URL, for links to lines. */
   htmlUrl?: string;
 }
+
+/**
+ * The job key's config part when the webhook handler enqueues: it does not read the configuration (that would be a
+ * GitHub call on the webhook path), so every job for one (repo, PR, head SHA) has the same key and redeliveries
+ * collapse. A configuration change is picked up by the next push or an explicit re-run (its own rerun id).
+ */
+export const UNREAD_CONFIG = 'read-by-worker';
 
 /** sha256 of the effective configuration, JSON-serialised: part of the job key. */
 export function configHash(config: Config): string {
@@ -123,18 +139,39 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     const writes = deps.writesFor(job.installationId);
     const me = await deps.identity();
     const repo = { owner: job.owner, repo: job.repo };
+    const pull = { ...repo, pullNumber: job.pullNumber };
     const extra = job.extra as Partial<JobExtra> | undefined;
     const publisher = { writes, log, botLogin: me.botLogin, commandPrefix: COMMAND_PREFIX, htmlUrl: extra?.htmlUrl };
-    const check = () => (job.checkRunId ? Promise.resolve(CheckRun.existing(octokit, repo, job.checkRunId, writes)) : CheckRun.start(octokit, repo, job.headSha, writes));
-    return { octokit, writes, me, repo, extra, publisher, check };
+    const appSlug = me.botLogin ? me.slug : undefined;
+    /** This app's runs on the job's head: the one an earlier try (or crashed worker) left running, and whether a verdict is already there. */
+    const onHead = () => headRuns(octokit, pull, job.headSha, appSlug, me.botLogin);
+    let run: CheckRun | undefined = job.checkRunId ? CheckRun.existing(octokit, repo, job.checkRunId, writes) : undefined;
+    /** Takes over a run that is already there, else creates the in_progress run (the webhook handler creates none). */
+    const adopt = (id: number | undefined) => {
+      if (id !== undefined && !run) run = CheckRun.existing(octokit, repo, id, writes);
+    };
+    const check = async () => (run ??= await CheckRun.start(octokit, repo, job.headSha, writes));
+    return { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun: () => run !== undefined };
   };
 
   const processor: ReviewProcessor = async (job, signal, info) => {
     const log = jobLogger(deps.log, job, info.jobId);
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    const { octokit, writes, me, repo, extra, publisher, check } = await open(job, log);
-    if (!extra?.config) throw new PermanentJobError('the job carries no configuration (enqueued by an older version?)');
+    const { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun } = await open(job, log);
+    const automatic = extra?.automatic ?? !job.rerunId;
+    if (signal.aborted) throw signal.reason;
+
+    if (!hasRun()) {
+      const found = await onHead();
+      if (found.reviewed && automatic) {
+        // A redelivery, a second app instance or a restart: this head already has its verdict and summary.
+        log.info({ duration_ms: Math.round(seconds() * 1000) }, 'this head already has a Backend Review verdict; nothing to do');
+        deps.onOutcome?.(job, 'reviewed', info.jobId);
+        return;
+      }
+      adopt(found.running);
+    }
     if (signal.aborted) throw signal.reason;
 
     // The PR as it is now: closed, or moved on to another commit, means this job has nothing to post.
@@ -171,22 +208,45 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
       deps.metrics?.recordReview('cancelled', seconds());
       deps.onOutcome?.(job, 'stale', info.jobId);
       // A late event for an old commit may have superseded the head's job: make sure the head gets reviewed.
-      if (deps.requeue && !(await alreadyReviewed(octokit, { ...repo, pullNumber: job.pullNumber }, pr.head.sha, me.botLogin ? me.slug : undefined, me.botLogin))) {
-        const headRun = await CheckRun.start(octokit, repo, pr.head.sha, writes);
-        const queued = await deps.requeue({ ...job, deliveryId: `${job.deliveryId}/head-after-${info.jobId}`, headSha: pr.head.sha, checkRunId: headRun.id, rerunId: `head-after-${info.jobId}`, receivedAt: Date.now() });
-        if (queued.status !== 'enqueued') {
-          await headRun.conclude('cancelled', 'Duplicate event', `A review of this commit is already queued or done (job ${queued.jobId}); its check run carries the result.`);
-        }
+      if (deps.requeue && !(await alreadyReviewed(octokit, pull, pr.head.sha, appSlug, me.botLogin))) {
+        // The head's job creates its own check run when it starts.
+        await deps.requeue({ ...job, deliveryId: `${job.deliveryId}/head-after-${info.jobId}`, headSha: pr.head.sha, checkRunId: undefined, rerunId: `head-after-${info.jobId}`, receivedAt: Date.now() });
       }
       return;
     }
 
+    // The configuration, read here from the default branch (never the PR's head), not on the webhook path.
+    // A GitHub failure throws: the try is retried, and the dead letter concludes the check saying what GitHub answered.
+    let config = extra?.config;
+    if (!config) {
+      const loaded = await loadRepoConfigWith(octokit, repo);
+      if ('error' in loaded) {
+        await (await check()).conclude(
+          'failure',
+          'Invalid configuration',
+          `${loaded.error}\n\nFix \`.github/backend-review.yml\` on the default branch (or the organisation's \`.github\` repository). Nothing was reviewed.`,
+        );
+        log.info({ duration_ms: Math.round(seconds() * 1000) }, 'invalid configuration; nothing reviewed');
+        // Once the config is fixed, a redelivery or reopen of this head may review it.
+        deps.onOutcome?.(job, 'failed', info.jobId);
+        return;
+      }
+      config = loaded.config;
+    }
+    if (pr.draft && automatic && !config.github.review_drafts) {
+      log.info({ pull: job.pullNumber }, 'draft pull request; set github.review_drafts to review drafts');
+      if (hasRun()) await (await check()).conclude('cancelled', 'Draft pull request', 'Drafts are not reviewed (set `github.review_drafts: true` to review them). Marking the pull request ready for review reviews it.');
+      deps.onOutcome?.(job, 'stale', info.jobId);
+      return;
+    }
+    if (signal.aborted) throw signal.reason;
+
     const outcome = await runReview({
       octokit,
-      pull: { ...repo, pullNumber: job.pullNumber },
+      pull,
       headSha: job.headSha,
-      config: extra.config,
-      publisher,
+      config,
+      publisher: { ...publisher, htmlUrl: publisher.htmlUrl ?? pr.base?.repo?.html_url },
       log,
       signal,
       check: await check(),
@@ -206,16 +266,24 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
       const log = jobLogger(deps.log, job, info.jobId);
       deps.onOutcome?.(job, 'dead_lettered', info.jobId);
       deps.metrics?.recordReview('error', Number.NaN);
-      const { check } = await open(job, log);
+      const { check, hasRun, onHead, adopt } = await open(job, log);
+      // The run an earlier try created (or a new one, if no try got that far): it must not stay in_progress.
+      if (!hasRun()) adopt((await onHead()).running);
       const tries = error instanceof PermanentJobError ? 'It was not retried, because a retry cannot fix this.' : `Backend Review gave up after ${info.attempt} tr${info.attempt === 1 ? 'y' : 'ies'}.`;
       await concludeAfterFailure(await check(), error, log, tries);
     },
     async onSuperseded(job, info) {
       deps.onOutcome?.(job, 'superseded', info.jobId);
-      if (!job.checkRunId || concluded.has(job.checkRunId)) return;
+      if (job.checkRunId && concluded.has(job.checkRunId)) return;
       const log = jobLogger(deps.log, job, info.jobId);
       log.info({ by_job_id: info.byJobId }, 'job superseded by a newer commit');
-      const { check } = await open(job, log);
+      const { check, hasRun, onHead, adopt } = await open(job, log);
+      if (!hasRun()) {
+        // A job that never started created no run; one that was running may have.
+        const running = (await onHead()).running;
+        if (running === undefined || concluded.has(running)) return;
+        adopt(running);
+      }
       await (await check()).conclude('cancelled', 'Superseded by a newer push', 'A newer commit of this pull request was queued for review before this one finished; the review of the newer commit replaces this one.');
     },
   };

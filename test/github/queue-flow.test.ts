@@ -19,21 +19,25 @@ const FILES = 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files';
 const PULL = 'GET /repos/{owner}/{repo}/pulls/{pull_number}';
 
 describe('reviews run off the webhook path', () => {
-  it('the webhook handler only creates the in_progress check run and enqueues; the queue concludes it', async () => {
+  it('the webhook handler makes no GitHub call and only enqueues; the worker creates the check run and concludes it', async () => {
     h = startHarness();
     const { pull } = world(h.emu);
     await h.receive('pull_request', pullRequestEvent('opened', pull)); // loads the app
     h.emu.reviews.length = 0;
     h.emu.push(pull, { 'README.md': 'more\n' });
+    const before = h.emu.requests.length;
     await h.probot.receive({ id: 'sync-1', name: 'pull_request', payload: pullRequestEvent('synchronize', pull) as never });
-    // The handler has returned: the run exists and is in progress, nothing is posted yet.
-    const run = h.emu.checkRuns.find((c) => c.headSha === pull.headSha)!;
-    expect(run.status).toBe('in_progress');
-    expect(h.emu.reviews).toHaveLength(0);
+    // The handler has returned without a single request to GitHub: no config read, no check-run lookup, no run yet.
+    expect(h.emu.requests.length).toBe(before);
+    expect(h.emu.checkRuns.filter((c) => c.headSha === pull.headSha)).toHaveLength(0);
     await h.runtime.idle();
-    expect(run.status).toBe('completed');
-    expect(run.conclusion).toBe('failure');
-    expect(h.emu.checkRuns.filter((c) => c.headSha === pull.headSha)).toHaveLength(1);
+    // The worker read the config from the default branch, created the run and concluded it: one run on the head.
+    const runs = h.emu.checkRuns.filter((c) => c.headSha === pull.headSha);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].status).toBe('completed');
+    expect(runs[0].conclusion).toBe('failure');
+    expect(runs[0].updates[0]).toMatchObject({ status: 'in_progress' });
+    expect(h.emu.requests.slice(before).some((r) => r.route === 'GET /repos/{owner}/{repo}/contents/{path}')).toBe(true);
   });
 
   it('retries a failed try on the same check run, and posts the review once', async () => {
@@ -108,10 +112,11 @@ describe('reviews run off the webhook path', () => {
     expect(last).toHaveLength(1);
     expect(last[0].conclusion).toBe('failure');
     expect(h.emu.summaryOf(pull)!.body).toContain(pull.headSha.slice(0, 7));
-    // The middle commit was either superseded (cancelled, nothing posted for it) or reviewed in full, never both.
-    const mid = h.emu.checkRuns.find((c) => c.headSha === second)!;
-    expect(mid.status).toBe('completed');
-    if (mid.conclusion === 'cancelled') expect(h.emu.reviews.filter((r) => r.commitId === second)).toHaveLength(0);
+    // The middle commit was superseded while queued (its job never started: no run at all), superseded while running
+    // (cancelled, nothing posted for it) or reviewed in full; never left running, never half posted.
+    const mid = h.emu.checkRuns.find((c) => c.headSha === second);
+    if (mid) expect(mid.status).toBe('completed');
+    if (!mid || mid.conclusion === 'cancelled') expect(h.emu.reviews.filter((r) => r.commitId === second)).toHaveLength(0);
   });
 });
 
