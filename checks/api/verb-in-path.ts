@@ -73,7 +73,7 @@ export default defineRule({
           const method = VERBS[w[0]];
           if (!method) continue;
           const rest = w.slice(1).join('-');
-          const methodNote = site.route ? ` on \`${site.route.method}\`` : '';
+          const methodNote = site.route && site.route.method !== 'ALL' ? ` (a \`${site.route.method}\` route)` : '';
           const suggestion = rest ? `\`${method} …/${rest}\`` : `\`${method}\` on the resource path itself (drop \`/${seg}\`)`;
           ctx.report({
             startLine: site.line,

@@ -27,7 +27,7 @@ export default forwardOnly(defineRule({
     guidance: GUIDE.dataTypes,
     checklist: ['migration.schema-defaults'],
     description:
-      '`timestamp` stores a wall-clock time with no zone, so the same instant reads differently depending on the session’s TimeZone, and values written by servers in different zones (or across a DST change) cannot be compared. `timestamptz` stores an absolute instant at the same size. For Prisma, map DateTime fields with `@db.Timestamptz(3)` in schema.prisma rather than editing the generated SQL.',
+      '`timestamp` stores a wall-clock time with no zone, so the same instant is stored as a different value depending on the writing session’s TimeZone, and values written by servers in different zones (or across a DST change) cannot be compared. `timestamptz` stores an absolute instant at the same size. For Prisma, map DateTime fields with `@db.Timestamptz(3)` in schema.prisma rather than editing the generated SQL.',
     examples: {
       bad: [
         { path: 'db/migrations/0090_events.sql', code: 'CREATE TABLE events (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  happened_at timestamp NOT NULL\n);\n' },
