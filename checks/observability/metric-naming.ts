@@ -75,7 +75,7 @@ export default defineRule({
       const quote = ctx.file.text[nameLiteral.getStart(ctx.file.sourceFile)];
       ctx.report({
         startLine: ctx.file.lineOf(metric.nameNode),
-        message: `Metric \`${name}\` ${problems.length > 1 ? `${problems.slice(0, -1).join(', ')} and ${problems[problems.length - 1]}` : problems[0]}. Queries, dashboards and alerts written for Prometheus conventions will not match it, and mixed units get aggregated wrongly. ${unit ? `Record ${NON_BASE_UNITS[unit]}${/^(ms|millis|milliseconds|msec)$/.test(unit) ? ' (divide milliseconds by 1000)' : ''} and name it \`${better.replace(new RegExp(`(^|_)${unit}(?=_|$)`), `$1${NON_BASE_UNITS[unit]}`)}\`.` : `Name it \`${problems.some((p) => p.startsWith('measures')) ? `${better}_seconds` : better}\`.`}`,
+        message: `Metric \`${name}\` ${problems.length > 1 ? `${problems.slice(0, -1).join(', ')} and ${problems[problems.length - 1]}` : problems[0]}. Queries, dashboards and alerts written for Prometheus conventions will not match it${unit ? ', and mixed units get aggregated wrongly' : ''}. ${unit ? `Record ${NON_BASE_UNITS[unit]}${/^(ms|millis|milliseconds|msec)$/.test(unit) ? ' (divide milliseconds by 1000)' : ''} and name it \`${better.replace(new RegExp(`(^|_)${unit}(?=_|$)`), `$1${NON_BASE_UNITS[unit]}`)}\`.` : `Name it \`${problems.some((p) => p.startsWith('measures')) ? `${better}_seconds` : better}\`.`}`,
         fix: mechanical ? replaceInLine(ctx.file, nameLiteral, `${quote}${better}${quote}`) : undefined,
       });
     },

@@ -203,7 +203,7 @@ export function noTransactionAdvice(m: Migration, state: StatementState): string
   if (state.explicitTransaction) return 'Move it after COMMIT (or drop the BEGIN/COMMIT around it)';
   switch (m.framework) {
     case 'prisma':
-      return 'Prisma cannot run a migration outside a transaction, so apply this statement yourself (for example with `prisma db execute`) and mark the migration applied';
+      return 'Apply this statement yourself (for example with `prisma db execute`) and mark the migration applied, because Prisma cannot run a migration outside a transaction';
     case 'flyway':
       return 'Put it in a migration of its own: Flyway runs a file that holds only non-transactional statements outside a transaction';
     case 'knex':
