@@ -133,11 +133,6 @@ export function lineFix(file: CodeFile, node: ts.Node, from: string, to: string)
   return replacement === undefined ? undefined : { startLine: line, endLine: line, replacement };
 }
 
-export function describeRoute(route: Route): string {
-  const where = !route.mounted && route.framework !== 'nest' && !route.owner.startsWith('<') ? ` on ${route.owner}` : '';
-  return `${route.method === 'ALL' ? '' : route.method + ' '}${route.path}${where}`;
-}
-
 /** The route as Markdown: the method and path in code, then the unmounted router it is on (`GET /` on `usersRouter`). */
 export function quoteRoute(route: Route): string {
   const where = !route.mounted && route.framework !== 'nest' && !route.owner.startsWith('<') ? ` on \`${route.owner}\`` : '';
