@@ -1,6 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import nock from 'nock';
 import { pino } from 'pino';
 import { Probot, Server } from 'probot';
@@ -10,29 +8,7 @@ import { createMetrics } from '../../src/ops/metrics.js';
 import { world } from './world.js';
 import { issueCommentCreated, pullRequestEvent } from './payloads.js';
 import { privateKey, startHarness, stopHarness, TestOctokit } from './harness.js';
-
-/** POSTs with node:http (nock's fetch interceptor cannot pass a request body through to a real server). */
-function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, post } from './http-helpers.js';
 
 let server: Server | undefined;
 afterEach(async () => {
