@@ -151,6 +151,9 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
         for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
         children.length = 0;
       }
+      // The code rules are done with the tree: let it go while it is young (the route model
+      // stays for the whole-change rules and parses the file again only if they read a node).
+      cf.release();
     }
   }
 

@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { CodeFile } from './code-file.js';
+import { FileMemo, type CodeFile } from './code-file.js';
 
 /**
  * Small syntax helpers shared by the code rules. Everything here reads the AST of one
@@ -146,12 +146,15 @@ interface FileFacts {
   imports: Map<string, { module: string; name: string }>;
   consts: Map<string, ts.Expression | null>;
 }
-const factsCache = new WeakMap<CodeFile, FileFacts>();
+// Dropped with the syntax tree (the constants are nodes); only the code rules read it.
+const FACTS = new FileMemo<FileFacts>('facts');
 
 function facts(file: CodeFile): FileFacts {
-  let f = factsCache.get(file);
-  if (f) return f;
-  f = { imports: new Map(), consts: new Map() };
+  return file.memo(FACTS, readFacts);
+}
+
+function readFacts(file: CodeFile): FileFacts {
+  const f: FileFacts = { imports: new Map(), consts: new Map() };
   const { imports, consts } = f;
   const requireOf = (e: ts.Expression | undefined): string | undefined => {
     if (!e) return undefined;
@@ -191,7 +194,6 @@ function facts(file: CodeFile): FileFacts {
     if (ts.isVariableStatement(node)) for (const d of node.declarationList.declarations) visit(d);
   };
   for (const statement of file.sourceFile.statements) visit(statement);
-  factsCache.set(file, f);
   return f;
 }
 

@@ -7,17 +7,38 @@ import { ts } from 'ts-morph';
 export const MAX_AST_DEPTH = 1000;
 
 /**
+ * A per-file analysis result cached on the CodeFile (route model, taint index, imports).
+ * `keep` says how a result outlives the syntax tree when the file is released: without it
+ * the result is dropped with the tree.
+ */
+export class FileMemo<T> {
+  constructor(
+    readonly name: string,
+    readonly keep?: (value: T, file: CodeFile) => void,
+  ) {}
+}
+
+/**
  * One parsed JS/TS file. Parsing uses the TypeScript compiler bundled with ts-morph,
  * without a program or type-checker: a review must stay fast and must never execute or
  * resolve the code it reads.
+ *
+ * The engine releases the syntax tree once the code rules have walked the file
+ * (`release()`): trees are most of a review's memory, and kept alive they are copied by
+ * every young-generation GC and promoted. Reading `sourceFile` afterwards parses the text
+ * again (the same tree, node for node), so a late reader only pays when it needs one.
  */
 export class CodeFile {
-  readonly sourceFile: ts.SourceFile;
   /**
    * Why the file could not be analysed (nesting too deep to parse or walk). The source
    * file is then empty, so every rule sees nothing rather than crashing.
    */
   readonly unanalysable?: string;
+  private tree: ts.SourceFile | undefined;
+  private lineStarts: readonly number[] | undefined;
+  // Results keyed by the file itself rather than held in module-level WeakMaps: an entry of a
+  // WeakMap whose value points back at its key keeps the tree alive through every minor GC.
+  private readonly memos = new Map<object, unknown>();
 
   constructor(
     readonly path: string,
@@ -25,7 +46,7 @@ export class CodeFile {
   ) {
     let sourceFile: ts.SourceFile | undefined;
     try {
-      sourceFile = ts.createSourceFile(path, withLineFeedsOnly(text), ts.ScriptTarget.Latest, true, scriptKind(path));
+      sourceFile = parse(path, text);
       const depth = treeDepth(sourceFile, MAX_AST_DEPTH);
       if (depth > MAX_AST_DEPTH) {
         this.unanalysable = `code nested more than ${MAX_AST_DEPTH.toLocaleString('en-US')} levels deep; code rules skipped`;
@@ -36,7 +57,44 @@ export class CodeFile {
       // The TypeScript parser recurses per nesting level: thousands of levels overflow it.
       this.unanalysable = 'code nested too deeply to parse; code rules skipped';
     }
-    this.sourceFile = sourceFile ?? ts.createSourceFile(path, '', ts.ScriptTarget.Latest, true, scriptKind(path));
+    this.tree = sourceFile ?? ts.createSourceFile(path, '', ts.ScriptTarget.Latest, true, scriptKind(path));
+  }
+
+  /** The syntax tree; parsed again on first use after `release()`. */
+  get sourceFile(): ts.SourceFile {
+    if (!this.tree) this.tree = parse(this.path, this.text);
+    return this.tree;
+  }
+
+  /** Whether the syntax tree is in memory (false after `release()` until it is read again). */
+  get parsed(): boolean {
+    return this.tree !== undefined;
+  }
+
+  /** The cached result of `make` for this file (`make` must not return undefined). */
+  memo<T>(key: FileMemo<T>, make: (file: CodeFile) => T): T {
+    let value = this.memos.get(key) as T | undefined;
+    if (value === undefined) {
+      value = make(this);
+      this.memos.set(key, value);
+    }
+    return value;
+  }
+
+  /**
+   * Drops the syntax tree and the results that point into it (those whose memo key has no
+   * `keep`). Results with `keep` are detached from the tree first. Unanalysable files keep
+   * their empty tree.
+   */
+  release(): void {
+    if (this.unanalysable || !this.tree) return;
+    this.lineStarts = this.tree.getLineStarts();
+    for (const [key, value] of this.memos) {
+      const keep = (key as FileMemo<unknown>).keep;
+      if (keep) keep(value, this);
+      else this.memos.delete(key);
+    }
+    this.tree = undefined;
   }
 
   /** 1-based line of the node's first token (not of its leading comments). */
@@ -49,11 +107,15 @@ export class CodeFile {
   }
 
   lineText(line: number): string {
-    const starts = this.sourceFile.getLineStarts();
+    const starts = this.tree ? this.tree.getLineStarts() : this.lineStarts!;
     const from = starts[line - 1] ?? 0;
     const to = starts[line] ?? this.text.length;
     return this.text.slice(from, to).replace(/\r?\n$/, '');
   }
+}
+
+function parse(path: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(path, withLineFeedsOnly(text), ts.ScriptTarget.Latest, true, scriptKind(path));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { CodeFile } from './code-file.js';
+import { CodeFile, FileMemo } from './code-file.js';
 
 /**
  * The route model: the HTTP routes a file declares, for Express, Fastify, Koa
@@ -153,7 +153,6 @@ const FRAMEWORK_MODULES: Record<string, Framework> = {
   '@nestjs/core': 'nest',
 };
 
-const cache = new WeakMap<CodeFile, FileRoutes>();
 /** A prefix computed at runtime (`app.use(config.prefix, r)`): routes below it are not `mounted`. */
 export const UNKNOWN_PREFIX = '\u0000?';
 // The enum itself: `ts.SyntaxKind` is a getter on the ts-morph namespace, too slow for a hot loop.
@@ -173,17 +172,71 @@ function isRequestHandler(fn: ts.ArrowFunction | ts.FunctionExpression): boolean
 
 /** The routes of one file, parsed once per CodeFile and shared by every rule. */
 export function routesOf(file: CodeFile): FileRoutes {
-  let fr = cache.get(file);
-  if (!fr) {
-    fr = extract(file);
-    cache.set(file, fr);
-  }
-  return fr;
+  return file.memo(ROUTES, extract);
 }
 
-/** Extracts routes from source text that is not a review file (base content, neighbours). */
+/** The route model outlives the syntax tree: whole-change rules read it after the code rules ran. */
+const ROUTES = new FileMemo<FileRoutes>('routes', (fr) => detach(fr));
+
+/** Raw routes whose nodes are read from a new parse (see detach); copied without reading them. */
+const detachedRaws = new WeakSet<RawRoute>();
+
+/**
+ * Keeps a file's route model usable once its syntax tree is released. Every node the
+ * model holds becomes a property that, when read, returns the same node of the file
+ * parsed again: extraction is deterministic, so the model of the new tree lines up with
+ * this one object for object. Everything else (paths, names, middleware text, lines,
+ * positions) stays as it is, so resolving routes across files parses nothing.
+ */
+function detach(fr: FileRoutes): void {
+  let live: FileRoutes | undefined;
+  const again = (): FileRoutes => (live ??= extract(fr.file));
+  const lazy = <T extends object>(target: T, key: keyof T & string, counterpart: (l: FileRoutes) => T): void => {
+    const d = Object.getOwnPropertyDescriptor(target, key);
+    // Absent nodes stay absent, and an object shared by several routes (a class guard) is done once.
+    if (!d || d.get || d.value === undefined) return;
+    Object.defineProperty(target, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => counterpart(again())[key],
+      set: (value: unknown) => Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true }),
+    });
+  };
+  const middleware = (list: RouteMiddleware[], counterpart: (l: FileRoutes) => RouteMiddleware[]): void =>
+    list.forEach((m, i) => lazy(m, 'node', (l) => counterpart(l)[i]));
+  const routeNodes = <R extends RawRoute | Route>(r: R, counterpart: (l: FileRoutes) => R): void => {
+    lazy(r, 'node', counterpart);
+    lazy(r, 'handler', counterpart);
+    lazy(r, 'pathNode', counterpart);
+    middleware(r.guards, (l) => counterpart(l).guards);
+  };
+  fr.raw.forEach((r, i) => {
+    routeNodes(r, (l) => l.raw[i]);
+    middleware(r.own, (l) => l.raw[i].own);
+    detachedRaws.add(r);
+  });
+  // One route per raw route, in the same order; their middleware are the objects of uses, mounts and raw routes.
+  fr.routes.forEach((r, i) => routeNodes(r, (l) => l.routes[i]));
+  fr.uses.forEach((u, i) => middleware(u.middleware, (l) => l.uses[i].middleware));
+  fr.mounts.forEach((m, i) => {
+    lazy(m, 'node', (l) => l.mounts[i]);
+    middleware(m.middleware, (l) => l.mounts[i].middleware);
+  });
+  fr.listens.forEach((c, i) => lazy(c, 'node', (l) => l.listens[i]));
+  [...fr.routers.values()].forEach((decl, i) => lazy(decl, 'node', (l) => [...l.routers.values()][i]));
+  Object.defineProperty(fr, 'functions', { enumerable: true, configurable: true, get: () => again().functions });
+}
+
+/**
+ * Extracts routes from source text that is not a review file (base content, neighbours).
+ * Only the model is kept: the syntax tree is released at once and parsed again only if a
+ * rule reads one of the model's nodes.
+ */
 export function routesOfText(path: string, text: string): FileRoutes {
-  return routesOf(new CodeFile(path, text));
+  const file = new CodeFile(path, text);
+  const fr = routesOf(file);
+  file.release();
+  return fr;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1037,18 +1090,13 @@ export function resolveRoutes(files: FileRoutes[]): Route[] {
         const ctrl = f.routers.get(r.owner);
         const version = r.version !== undefined ? `v${r.version.replace(/^v/i, '')}` : '';
         const own = joinPath(ctrl?.prefix ?? '', r.localPath);
-        out.push({
-          ...stripRaw(r),
-          path: joinPath(nestExclude.has(own) ? '' : (nestPrefix ?? ''), version, own),
-          mounted: nestMain,
-          middleware: [],
-        });
+        out.push(toRoute(r, joinPath(nestExclude.has(own) ? '' : (nestPrefix ?? ''), version, own), nestMain, []));
         continue;
       }
       const chain = chainOf(f, r.owner, new Set());
       const full = joinPath(chain.prefix, r.localPath);
       const uses = usesBefore(f, r.owner, r.framework === 'express' || r.framework === 'hono' ? r.pos : Infinity, r.localPath, isRouter);
-      out.push({ ...stripRaw(r), path: full, mounted: chain.mounted, middleware: [...chain.middleware, ...uses, ...r.own] });
+      out.push(toRoute(r, full, chain.mounted, [...chain.middleware, ...uses, ...r.own]));
     }
   }
   return out;
@@ -1067,6 +1115,19 @@ function usesBefore(f: FileRoutes, router: string, pos: number, path: string, is
 function stripRaw(r: RawRoute): Omit<Route, 'path' | 'mounted' | 'middleware'> {
   const { own: _own, pos: _pos, ...rest } = r;
   return rest;
+}
+
+/** The route of a raw route; the nodes of a detached one are copied as the properties that read them. */
+function toRoute(r: RawRoute, path: string, mounted: boolean, middleware: RouteMiddleware[]): Route {
+  if (!detachedRaws.has(r)) return { ...stripRaw(r), path, mounted, middleware };
+  const out = {} as Route;
+  for (const key of Object.keys(r)) {
+    if (key !== 'own' && key !== 'pos') Object.defineProperty(out, key, Object.getOwnPropertyDescriptor(r, key)!);
+  }
+  out.path = path;
+  out.mounted = mounted;
+  out.middleware = middleware;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { CodeFile } from './code-file.js';
+import { FileMemo, type CodeFile } from './code-file.js';
 import { callee, chainText, isFunctionLike, nameOf, unwrap } from './ast.js';
 
 /**
@@ -382,13 +382,9 @@ class TaintAnalysis implements Taint {
   }
 }
 
-const cache = new WeakMap<CodeFile, Taint>();
+// Dropped with the syntax tree: the index holds its nodes, and only the code rules read it.
+const TAINT = new FileMemo<Taint>('taint');
 
 export function taintOf(file: CodeFile): Taint {
-  let t = cache.get(file);
-  if (!t) {
-    t = SOURCE_HINT.test(file.text) ? new TaintAnalysis(file) : NO_TAINT;
-    cache.set(file, t);
-  }
-  return t;
+  return file.memo(TAINT, () => (SOURCE_HINT.test(file.text) ? new TaintAnalysis(file) : NO_TAINT));
 }
