@@ -58,7 +58,7 @@ export default defineRule({
     for (const r of index.routes) {
       if (!r.mounted || r.version !== undefined || isPublicPath(r.path) || OPS_PATH.test(r.path) || r.path === '/') continue;
       // Pages and redirects of a server-rendered site are not an API contract.
-      if (r.handler && /\.render\(|sendFile\(|\.redirect\(/.test(r.handler.getText())) continue;
+      if (r.handlerText !== undefined && /\.render\(|sendFile\(|\.redirect\(/.test(r.handlerText)) continue;
       if (segments(r.path).some((s) => VERSION_SEGMENT.test(s))) continue;
       byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
     }

@@ -44,7 +44,7 @@ export function unprotectedRoutes(index: RouteIndex): { route: Route; siblings: 
       // Registered before `router.use(auth)` on purpose: Express routes above the guard are the public ones.
       const fr = index.changed.get(r.file);
       if (fr?.uses.some((u) => u.router === r.owner && u.pos > r.node.getStart() && u.middleware.some(isAuth))) continue;
-      const handler = r.handler ? r.handler.getText(fr?.file.sourceFile) : '';
+      const handler = r.handlerText ?? '';
       if (INLINE_CHECK.test(handler)) continue;
       out.push({ route: r, siblings: authed, common: commonOwn(authed) });
     }

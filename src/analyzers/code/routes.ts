@@ -51,6 +51,8 @@ export interface Route {
   handler?: ts.FunctionLikeDeclaration;
   /** How the handler is referenced (`listOrders`, `ordersController.list`). */
   handlerName?: string;
+  /** Source text of `handler` (kept as text, so reading it never needs the syntax tree). */
+  handlerText?: string;
   /** The registration call, or the NestJS method declaration. */
   node: ts.Node;
   file: string;
@@ -536,7 +538,7 @@ function extract(file: CodeFile): FileRoutes {
   const addRoute = (r: Omit<RawRoute, 'file' | 'line' | 'pos' | 'guards' | 'decorators'> & Partial<RawRoute>): void => {
     // Chained calls (`route('/x').get(a).post(b)`) share a start: order them by the method name.
     const at = ts.isCallExpression(r.node) && ts.isPropertyAccessExpression(r.node.expression) ? r.node.expression.name : r.node;
-    fr.raw.push({ guards: [], decorators: [], file: file.path, line: file.lineOf(at), pos: at.getStart(sf), ...r });
+    fr.raw.push({ guards: [], decorators: [], file: file.path, line: file.lineOf(at), pos: at.getStart(sf), ...r, handlerText: r.handler?.getText(sf) });
   };
 
   for (const call of calls) {
