@@ -130,23 +130,36 @@ export function withLineFeedsOnly(text: string): string {
 
 /** Depth of the tree, walked without recursion; stops counting once past `limit`. */
 function treeDepth(root: ts.Node, limit: number): number {
-  const nodes: ts.Node[] = [root];
-  const depths: number[] = [1];
+  walkNodes.push(root);
+  walkDepths.push(1);
   let max = 1;
-  while (nodes.length > 0) {
-    const node = nodes.pop()!;
-    const depth = depths.pop()!;
-    if (depth > max) {
-      max = depth;
-      if (max > limit) return max;
+  try {
+    while (walkNodes.length > 0) {
+      const node = walkNodes.pop()!;
+      const depth = walkDepths.pop()!;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+      childDepth = depth + 1;
+      ts.forEachChild(node, pushChild);
     }
-    ts.forEachChild(node, (child) => {
-      nodes.push(child);
-      depths.push(depth + 1);
-    });
+    return max;
+  } finally {
+    // Nothing of the tree stays referenced from here.
+    walkNodes.length = 0;
+    walkDepths.length = 0;
   }
-  return max;
 }
+
+// The walk's stacks and one shared callback, so walking a file allocates nothing per node.
+const walkNodes: ts.Node[] = [];
+const walkDepths: number[] = [];
+let childDepth = 0;
+const pushChild = (child: ts.Node): void => {
+  walkNodes.push(child);
+  walkDepths.push(childDepth);
+};
 
 function scriptKind(path: string): ts.ScriptKind {
   if (/\.tsx$/.test(path)) return ts.ScriptKind.TSX;

@@ -180,8 +180,27 @@ export function routesOf(file: CodeFile): FileRoutes {
 /** The route model outlives the syntax tree: whole-change rules read it after the code rules ran. */
 const ROUTES = new FileMemo<FileRoutes>('routes', (fr) => detach(fr));
 
-/** Raw routes whose nodes are read from a new parse (see detach); copied without reading them. */
-const detachedRaws = new WeakSet<RawRoute>();
+/** On a detached model object: returns its counterpart in the model of the file parsed again. */
+const COUNTERPART = Symbol('counterpart');
+type Detached = { [COUNTERPART]: () => Record<string, unknown> };
+
+// One getter and setter per node property, shared by every detached object (so they share shapes).
+const NODE_PROPERTIES = ['node', 'handler', 'pathNode'] as const;
+const NODE_ACCESSORS = new Map<string, PropertyDescriptor>(
+  NODE_PROPERTIES.map((key) => [
+    key,
+    {
+      enumerable: true,
+      configurable: true,
+      get(this: Detached) {
+        return this[COUNTERPART]()[key];
+      },
+      set(this: object, value: unknown) {
+        Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+      },
+    },
+  ]),
+);
 
 /**
  * Keeps a file's route model usable once its syntax tree is released. Every node the
@@ -193,39 +212,29 @@ const detachedRaws = new WeakSet<RawRoute>();
 function detach(fr: FileRoutes): void {
   let live: FileRoutes | undefined;
   const again = (): FileRoutes => (live ??= extract(fr.file));
-  const lazy = <T extends object>(target: T, key: keyof T & string, counterpart: (l: FileRoutes) => T): void => {
-    const d = Object.getOwnPropertyDescriptor(target, key);
-    // Absent nodes stay absent, and an object shared by several routes (a class guard) is done once.
-    if (!d || d.get || d.value === undefined) return;
-    Object.defineProperty(target, key, {
-      enumerable: true,
-      configurable: true,
-      get: () => counterpart(again())[key],
-      set: (value: unknown) => Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true }),
-    });
+  const lazy = <T extends object>(target: T, counterpart: (l: FileRoutes) => T): void => {
+    // An object shared by several routes (a class guard) is done once.
+    if (COUNTERPART in target) return;
+    Object.defineProperty(target, COUNTERPART, { value: () => counterpart(again()) });
+    // Absent nodes stay absent.
+    for (const key of NODE_PROPERTIES) if ((target as Record<string, unknown>)[key] !== undefined) Object.defineProperty(target, key, NODE_ACCESSORS.get(key)!);
   };
   const middleware = (list: RouteMiddleware[], counterpart: (l: FileRoutes) => RouteMiddleware[]): void =>
-    list.forEach((m, i) => lazy(m, 'node', (l) => counterpart(l)[i]));
-  const routeNodes = <R extends RawRoute | Route>(r: R, counterpart: (l: FileRoutes) => R): void => {
-    lazy(r, 'node', counterpart);
-    lazy(r, 'handler', counterpart);
-    lazy(r, 'pathNode', counterpart);
-    middleware(r.guards, (l) => counterpart(l).guards);
-  };
+    list.forEach((m, i) => lazy(m, (l) => counterpart(l)[i]));
   fr.raw.forEach((r, i) => {
-    routeNodes(r, (l) => l.raw[i]);
+    lazy(r, (l) => l.raw[i]);
     middleware(r.own, (l) => l.raw[i].own);
-    detachedRaws.add(r);
+    middleware(r.guards, (l) => l.raw[i].guards);
   });
   // One route per raw route, in the same order; their middleware are the objects of uses, mounts and raw routes.
-  fr.routes.forEach((r, i) => routeNodes(r, (l) => l.routes[i]));
+  fr.routes.forEach((r, i) => lazy(r, (l) => l.routes[i]));
   fr.uses.forEach((u, i) => middleware(u.middleware, (l) => l.uses[i].middleware));
   fr.mounts.forEach((m, i) => {
-    lazy(m, 'node', (l) => l.mounts[i]);
+    lazy(m, (l) => l.mounts[i]);
     middleware(m.middleware, (l) => l.mounts[i].middleware);
   });
-  fr.listens.forEach((c, i) => lazy(c, 'node', (l) => l.listens[i]));
-  [...fr.routers.values()].forEach((decl, i) => lazy(decl, 'node', (l) => [...l.routers.values()][i]));
+  fr.listens.forEach((c, i) => lazy(c, (l) => l.listens[i]));
+  [...fr.routers.values()].forEach((decl, i) => lazy(decl, (l) => [...l.routers.values()][i]));
   Object.defineProperty(fr, 'functions', { enumerable: true, configurable: true, get: () => again().functions });
 }
 
@@ -1121,11 +1130,12 @@ function stripRaw(r: RawRoute): Omit<Route, 'path' | 'mounted' | 'middleware'> {
 
 /** The route of a raw route; the nodes of a detached one are copied as the properties that read them. */
 function toRoute(r: RawRoute, path: string, mounted: boolean, middleware: RouteMiddleware[]): Route {
-  if (!detachedRaws.has(r)) return { ...stripRaw(r), path, mounted, middleware };
+  if (!(COUNTERPART in r)) return { ...stripRaw(r), path, mounted, middleware };
   const out = {} as Route;
   for (const key of Object.keys(r)) {
     if (key !== 'own' && key !== 'pos') Object.defineProperty(out, key, Object.getOwnPropertyDescriptor(r, key)!);
   }
+  Object.defineProperty(out, COUNTERPART, { value: (r as unknown as Detached)[COUNTERPART] });
   out.path = path;
   out.mounted = mounted;
   out.middleware = middleware;
