@@ -116,16 +116,19 @@ export function hasSpread(obj: ts.ObjectLiteralExpression): boolean {
   return obj.properties.some((p) => ts.isSpreadAssignment(p));
 }
 
+// Kinds read once: this test runs on every node the taint index walks.
+const FUNCTION_LIKE = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.ArrowFunction,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+]);
+
 export function isFunctionLike(node: ts.Node): node is ts.FunctionLikeDeclaration {
-  return (
-    ts.isFunctionDeclaration(node) ||
-    ts.isFunctionExpression(node) ||
-    ts.isArrowFunction(node) ||
-    ts.isMethodDeclaration(node) ||
-    ts.isConstructorDeclaration(node) ||
-    ts.isGetAccessorDeclaration(node) ||
-    ts.isSetAccessorDeclaration(node)
-  );
+  return FUNCTION_LIKE.has(node.kind);
 }
 
 export function enclosingFunction(node: ts.Node): ts.FunctionLikeDeclaration | undefined {
