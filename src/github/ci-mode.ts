@@ -3,14 +3,14 @@ import { resolve } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { review } from '../engine.js';
 import type { ReviewResult } from '../model.js';
+import { AnalysisTimeoutError, sharedAnalysisPool } from '../pool/pool.js';
 import { toSarif } from '../reporters/sarif.js';
 import { toText } from '../reporters/text.js';
 import { CheckRun } from './check-run.js';
 import type { GitHubClient, Logger, PullRef } from './client.js';
 import { loadPullChangeSet } from './pr-source.js';
-import { runReview } from './run-review.js';
+import { concludeAfterFailure, runReview } from './run-review.js';
 import { WriteQueue } from './write-queue.js';
 
 export const CI_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -154,6 +154,11 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
         return CI_EXIT.ok;
       }
     } catch (err) {
+      if (err instanceof AnalysisTimeoutError) {
+        await concludeAfterFailure(check, err, log);
+        options.stderr(`backend-review: ${err.message}. The check run on ${where} is concluded neutral with that reason and nothing else was posted.\n`);
+        return CI_EXIT.ok;
+      }
       if (!isReadOnly(err)) {
         await check.conclude('neutral', 'Backend Review could not finish', `GitHub answered ${(err as { status?: number }).status ?? 'with an error'} while publishing. The findings are in the CI job log.`).catch(() => undefined);
         throw err;
@@ -165,7 +170,13 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
   if (!result) {
     // Read-only: reading still works, so review the same files the App would and report them locally.
     const loaded = await loadPullChangeSet(octokit, pull, headSha, config);
-    result = await review(loaded.changeSet, config);
+    try {
+      result = await sharedAnalysisPool().review(loaded.changeSet, config, { log: { warn: (o, m) => log.warn(o, m) } });
+    } catch (err) {
+      if (!(err instanceof AnalysisTimeoutError)) throw err;
+      options.stderr(`backend-review: ${err.message}. ${readOnlyReason}, so nothing was posted on ${where} either.\n`);
+      return CI_EXIT.ok;
+    }
   }
 
   options.stdout(toText(result, { color: options.color ?? false }));
