@@ -25,8 +25,9 @@ const byteSize = z.union([
 // A duration such as 10 (seconds), "10s" or "500ms", from 100 ms to 5 minutes.
 const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/i;
 const duration = z
-  .union([z.number().positive(), z.string().regex(DURATION, 'expected a duration such as 10, "10s" or "500ms"')])
-  .refine((v) => parseDuration(v) >= 100 && parseDuration(v) <= 300_000, 'expected a duration from 100ms to 300s');
+  .union([z.number(), z.string().regex(DURATION, 'expected a duration such as 10, "10s" or "500ms"')])
+  // A malformed string was already reported by the regex (zod runs the refinement anyway).
+  .refine((v) => (typeof v === 'string' && !DURATION.test(v)) || (parseDuration(v) >= 100 && parseDuration(v) <= 300_000), 'expected a duration from 100ms to 300s');
 
 export const configSchema = z.strictObject({
   fail_on: z.enum(['error', 'warning', 'never']).default('error'),

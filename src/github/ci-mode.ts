@@ -4,7 +4,7 @@ import { Octokit } from '@octokit/rest';
 import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { ReviewResult } from '../model.js';
-import { AnalysisTimeoutError, sharedAnalysisPool } from '../pool/pool.js';
+import { AnalysisTimeoutError, sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
 import { toSarif } from '../reporters/sarif.js';
 import { toText } from '../reporters/text.js';
 import { CheckRun } from './check-run.js';
@@ -31,6 +31,8 @@ export interface CiModeOptions {
   writes?: WriteQueue;
   /** Tests: the Octokit to use instead of one built from GITHUB_TOKEN and GITHUB_API_URL. */
   octokit?: GitHubClient;
+  /** Where the analysis runs (default: the process's shared worker-thread pool). */
+  analysis?: AnalysisPool;
 }
 
 class UsageError extends Error {}
@@ -127,6 +129,7 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
   }
   if (options.failOn) config = { ...config, fail_on: options.failOn };
 
+  const analysis = options.analysis ?? sharedAnalysisPool();
   const writes = options.writes ?? new WriteQueue({ log: { warn: (o, m) => log.warn(o, m) } });
   const publisher = {
     writes,
@@ -148,7 +151,7 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
   }
   if (check) {
     try {
-      const outcome = await runReview({ octokit, pull, headSha, config, publisher, log, check, rethrow: true, onPublished: (r) => (result = r) });
+      const outcome = await runReview({ octokit, pull, headSha, config, publisher, log, check, rethrow: true, analysis, onPublished: (r) => (result = r) });
       if (outcome === 'stale') {
         options.stderr(`backend-review: ${where} is no longer the head of the pull request; the check run is cancelled and nothing was posted.\n`);
         return CI_EXIT.ok;
@@ -171,7 +174,7 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
     // Read-only: reading still works, so review the same files the App would and report them locally.
     const loaded = await loadPullChangeSet(octokit, pull, headSha, config);
     try {
-      result = await sharedAnalysisPool().review(loaded.changeSet, config, { log: { warn: (o, m) => log.warn(o, m) } });
+      result = await analysis.review(loaded.changeSet, config, { log: { warn: (o, m) => log.warn(o, m) } });
     } catch (err) {
       if (!(err instanceof AnalysisTimeoutError)) throw err;
       options.stderr(`backend-review: ${err.message}. ${readOnlyReason}, so nothing was posted on ${where} either.\n`);

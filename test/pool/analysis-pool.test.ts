@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
+import { runCli } from '../../src/cli.js';
+import { ConfigError, validateConfig } from '../../src/config/load.js';
+import { parseDuration } from '../../src/config/schema.js';
 import { review } from '../../src/engine.js';
 import type { ChangeSet, ChangedFile } from '../../src/model.js';
 import { AnalysisPool } from '../../src/pool/pool.js';
@@ -22,13 +24,16 @@ const pool = (options: ConstructorParameters<typeof AnalysisPool>[0] = {}) => {
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.destroy()));
 });
+/** The real thread module, one thread, shared by the tests that need no special pool. */
+let real: AnalysisPool | undefined;
+const realPool = () => (real ??= pool());
 
 describe('analysis pool', () => {
   it('gives the same result as a review on the calling thread', async () => {
     const cs = await scanPaths(['fixtures/demo'], process.cwd(), 1024 * 1024);
     const config = validateConfig({}, 'test');
     const inProcess = await review(cs, config);
-    const threaded = await pool().review(cs, config);
+    const threaded = await realPool().review(cs, config);
     expect(inProcess.findings.length).toBeGreaterThan(0);
     const strip = (r: typeof inProcess) => ({ ...r, stats: { ...r.stats, durationMs: 0 } });
     expect(strip(threaded)).toEqual(strip(inProcess));
@@ -41,7 +46,7 @@ describe('the tree, read from the main thread', () => {
       { 'db/migrations/0042_drop_orders_state.sql': 'ALTER TABLE orders DROP COLUMN state;\n' },
       { 'src/orders/repository.ts': "export async function open(pool) {\n  return pool.query('SELECT id, state FROM orders WHERE customer_id = $1', [1]);\n}\n" },
     );
-    const result = await pool().review(cs, validateConfig({}, 'test'));
+    const result = await realPool().review(cs, validateConfig({}, 'test'));
     const found = result.findings.find((f) => f.ruleId === 'migration/dropped-column-still-referenced');
     expect(found?.message).toContain('src/orders/repository.ts');
   });
@@ -51,7 +56,7 @@ describe('the tree, read from the main thread', () => {
       { 'db/migrations/0031_shrink.sql': 'ALTER TABLE users ALTER COLUMN email TYPE varchar(100);\n' },
       { 'db/migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email varchar(255) NOT NULL);\n' },
     );
-    const result = await pool().review(cs, validateConfig({}, 'test'));
+    const result = await realPool().review(cs, validateConfig({}, 'test'));
     const found = result.findings.find((f) => f.ruleId === 'migration/alter-column-type');
     // The old type is only known from the migration read through the tree.
     expect(found?.message).toContain('from varchar(255) to varchar(100)');
@@ -66,7 +71,7 @@ describe('the tree, read from the main thread', () => {
       (r) => ({ result: r }),
       (err) => ({ err }),
     );
-    const threaded = await pool().review(cs, config).then(
+    const threaded = await realPool().review(cs, config).then(
       (r) => ({ result: r }),
       (err) => ({ err }),
     );
@@ -128,5 +133,30 @@ describe('the per-file time budget', () => {
     const reason = new Error('superseded');
     setTimeout(() => controller.abort(reason), 1500);
     await expect(pool({ worker: HANGING_WORKER }).review(changeSet(files), generous, { signal: controller.signal })).rejects.toBe(reason);
+  });
+});
+
+describe('limits.max_analysis_time_per_file', () => {
+  it('takes seconds, "10s" or "500ms", from 100 ms to 300 s', () => {
+    expect(parseDuration(validateConfig({}, 'test').limits.max_analysis_time_per_file)).toBe(10_000);
+    expect(parseDuration(validateConfig({ limits: { max_analysis_time_per_file: 2.5 } }, 'test').limits.max_analysis_time_per_file)).toBe(2500);
+    expect(parseDuration(validateConfig({ limits: { max_analysis_time_per_file: '30s' } }, 'test').limits.max_analysis_time_per_file)).toBe(30_000);
+    expect(parseDuration(validateConfig({ limits: { max_analysis_time_per_file: '500ms' } }, 'test').limits.max_analysis_time_per_file)).toBe(500);
+    for (const bad of ['ten seconds', '50ms', 301, 0, '-1s']) {
+      expect(() => validateConfig({ limits: { max_analysis_time_per_file: bad } }, 'test')).toThrow(ConfigError);
+    }
+  });
+});
+
+describe('backend-review scan --isolate', () => {
+  it('prints the same report as the in-process review', async () => {
+    const run = async (...extra: string[]) => {
+      let stdout = '';
+      const status = await runCli(['scan', 'fixtures/demo', '-f', 'json', ...extra], { cwd: process.cwd(), stdout: (s) => void (stdout += s), stderr: () => undefined, isTTY: false });
+      return { status, report: JSON.parse(stdout.replace(/"durationMs": \d+/, '"durationMs": 0')) };
+    };
+    const plain = await run();
+    expect(plain.report.findings.length).toBeGreaterThan(0);
+    expect(await run('--isolate')).toEqual(plain);
   });
 });
