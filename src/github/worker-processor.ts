@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createProbot, type Probot } from 'probot';
 import type { Config } from '../config/schema.js';
 import { instrumentOctokit, type HookableOctokit, type ReviewMetrics } from '../ops/metrics.js';
-import { closeSharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
+import { closeSharedAnalysisPool, sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
 import { jobLogger } from '../ops/logger.js';
 import { createReviewQueue } from '../queue/index.js';
 import { PermanentJobError, type EnqueueResult, type JobRunInfo, type QueueHooks, type ReviewJob, type ReviewProcessor, type ReviewQueue } from '../queue/types.js';
@@ -310,6 +310,8 @@ export async function createWorkerProcessor(deps: WorkerDeps): Promise<WorkerPro
     metrics: deps.metrics,
     writesFor: writeQueues(undefined, deps.logger),
     identity: identityResolver(app),
+    // Created here so a bad ANALYSIS_THREADS or ANALYSIS_TIMEOUT_MS stops start-up.
+    analysis: sharedAnalysisPool(),
     requeue: async (job) => {
       producer ??= createReviewQueue({ processor: async () => undefined, env: deps.env });
       return producer.enqueue(job);

@@ -4,7 +4,7 @@ import { ConfigError, validateConfig } from '../../src/config/load.js';
 import { parseDuration } from '../../src/config/schema.js';
 import { review } from '../../src/engine.js';
 import type { ChangeSet, ChangedFile } from '../../src/model.js';
-import { AnalysisPool } from '../../src/pool/pool.js';
+import { AnalysisPool, defaultThreads, poolOptionsFromEnv } from '../../src/pool/pool.js';
 import { scanPaths } from '../../src/sources/local.js';
 
 const HANGING_WORKER = new URL('./hanging-worker.ts', import.meta.url);
@@ -158,5 +158,23 @@ describe('backend-review scan --isolate', () => {
     const plain = await run();
     expect(plain.report.findings.length).toBeGreaterThan(0);
     expect(await run('--isolate')).toEqual(plain);
+  });
+});
+
+describe('pool settings from the environment', () => {
+  it('reads ANALYSIS_THREADS and ANALYSIS_TIMEOUT_MS, and names a malformed one', () => {
+    expect(poolOptionsFromEnv({})).toEqual({ threads: undefined, reviewTimeoutMs: undefined });
+    expect(poolOptionsFromEnv({ ANALYSIS_THREADS: '2', ANALYSIS_TIMEOUT_MS: '60000' })).toEqual({ threads: 2, reviewTimeoutMs: 60_000 });
+    expect(poolOptionsFromEnv({ ANALYSIS_THREADS: '0' }).threads).toBe(0);
+    expect(() => poolOptionsFromEnv({ ANALYSIS_THREADS: 'two' })).toThrow(/ANALYSIS_THREADS must be an integer of at least 0, not "two"/);
+    expect(() => poolOptionsFromEnv({ ANALYSIS_TIMEOUT_MS: '10' })).toThrow(/ANALYSIS_TIMEOUT_MS must be an integer of at least 1000/);
+    expect(defaultThreads()).toBeGreaterThanOrEqual(1);
+    expect(defaultThreads()).toBeLessThanOrEqual(4);
+  });
+
+  it('ANALYSIS_THREADS=0 reviews on the calling thread, where no thread module is loaded', async () => {
+    const cs = changeSet({ 'src/hang-forever.ts': "export function hello(name: string) {\n  console.log('hello ' + name);\n}\n" });
+    const result = await new AnalysisPool({ threads: 0, worker: HANGING_WORKER }).review(cs, validateConfig({}, 'test'));
+    expect(result.findings.map((f) => `${f.path} ${f.ruleId}`)).toContain('src/hang-forever.ts observability/console-log');
   });
 });
