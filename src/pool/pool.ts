@@ -123,13 +123,18 @@ export class AnalysisPool {
   }
 
   #pool(): Piscina {
-    return (this.#piscina ??= new Piscina({
-      filename: this.#worker.href,
-      minThreads: 1,
-      maxThreads: this.threads,
-      idleTimeout: IDLE_TIMEOUT_MS,
-      execArgv: execArgvFor(this.#worker),
-    }));
+    if (!this.#piscina) {
+      this.#piscina = new Piscina({
+        filename: this.#worker.href,
+        minThreads: 1,
+        maxThreads: this.threads,
+        idleTimeout: IDLE_TIMEOUT_MS,
+        execArgv: execArgvFor(this.#worker),
+      });
+      // An error in a thread between tasks (a task's own errors reject its run()); unheard, it would crash the process.
+      this.#piscina.on('error', (err: Error) => process.emitWarning(`analysis thread failed between reviews: ${err?.message ?? err}`));
+    }
+    return this.#piscina;
   }
 
   /** One run in one thread; `{ path }` when that file used up its budget and the thread was stopped. */
