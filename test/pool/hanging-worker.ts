@@ -5,7 +5,6 @@ import { createAnalysisHandler } from '../../src/pool/worker.js';
 export default createAnalysisHandler({
   onFile(path) {
     if (path?.includes('hang-forever')) {
-      // eslint-disable-next-line no-empty
       for (;;) {}
     }
   },
