@@ -1131,15 +1131,19 @@ function stripRaw(r: RawRoute): Omit<Route, 'path' | 'mounted' | 'middleware'> {
 /** The route of a raw route; the nodes of a detached one are copied as the properties that read them. */
 function toRoute(r: RawRoute, path: string, mounted: boolean, middleware: RouteMiddleware[]): Route {
   if (!(COUNTERPART in r)) return { ...stripRaw(r), path, mounted, middleware };
-  const out = {} as Route;
+  const out = {} as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (key !== 'own' && key !== 'pos') Object.defineProperty(out, key, Object.getOwnPropertyDescriptor(r, key)!);
+    if (key === 'own' || key === 'pos') continue;
+    const node = NODE_ACCESSORS.get(key);
+    // A node property is copied as its accessor (reading it would parse the file); the rest as values.
+    if (node && Object.getOwnPropertyDescriptor(r, key)!.get) Object.defineProperty(out, key, node);
+    else out[key] = (r as unknown as Record<string, unknown>)[key];
   }
   Object.defineProperty(out, COUNTERPART, { value: (r as unknown as Detached)[COUNTERPART] });
   out.path = path;
   out.mounted = mounted;
   out.middleware = middleware;
-  return out;
+  return out as unknown as Route;
 }
 
 // ---------------------------------------------------------------------------------------
