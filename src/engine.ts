@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { syntaxKind, ts } from './analyzers/code/ts.js';
 import { RULES, ruleById } from '../checks/index.js';
 import { areaEnabled, parseByteSize, type Config } from './config/schema.js';
 import { formatBytes } from './sources/file-content.js';
@@ -115,7 +115,9 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   const codeFiles = new Map<string, CodeFile>();
   const codeRules = rules.filter((r) => r.code);
   const byKind = new Map<ts.SyntaxKind, Rule[]>();
-  for (const rule of codeRules) for (const kind of rule.code!.kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
+  // Rules name their kinds; numbering them loads the TypeScript compiler, which only code files need.
+  const hasCode = present.some((a) => a.kinds.has('code'));
+  if (hasCode) for (const rule of codeRules) for (const kind of rule.code!.kinds.map(syntaxKind)) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
   const presentByPath = new Map(present.map((a) => [a.file.path, a]));
   const codeFile = (path: string): CodeFile | undefined => {
     const entry = presentByPath.get(path);
@@ -127,7 +129,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     }
     return cf;
   };
-  if (codeRules.length > 0) {
+  if (codeRules.length > 0 && hasCode) {
     for (const { file, kinds } of present) {
       if (!kinds.has('code')) continue;
       const cf = codeFile(file.path)!;
