@@ -4,8 +4,8 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile } from './config/load.js';
-import { parseByteSize, type Config } from './config/schema.js';
+import { CONFIG_PATH, ConfigError, defaultConfig, parseByteSize } from './config/defaults.js';
+import type { Config } from './config/schema.js';
 import { review } from './engine.js';
 import type { ChangeSet, ReviewResult } from './model.js';
 import { toJson } from './reporters/json.js';
@@ -37,6 +37,8 @@ function repoRoot(cwd: string): string | undefined {
 
 /** The config file: --config, else .github/backend-review.yml at the repo root (or cwd outside a repo). */
 async function resolveConfig(cwd: string, explicit: string | undefined, failOn: string | undefined): Promise<Config> {
+  // The YAML parser and zod are loaded only when there is a config file to read.
+  const loadConfigFile = async (path: string) => (await import('./config/load.js')).loadConfigFile(path);
   let config: Config;
   if (explicit) config = await loadConfigFile(resolve(cwd, explicit));
   else {

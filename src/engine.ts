@@ -1,6 +1,7 @@
 import { syntaxKind, ts } from './analyzers/code/ts.js';
 import { RULES, ruleById } from '../checks/index.js';
-import { areaEnabled, parseByteSize, type Config } from './config/schema.js';
+import { areaEnabled, parseByteSize } from './config/defaults.js';
+import type { Config } from './config/schema.js';
 import { formatBytes } from './sources/file-content.js';
 import { classify, isSelected, type FileKind } from './files.js';
 import type { ChangeKind, ChangeSet, ChangedFile, Finding, ReviewResult, Severity } from './model.js';

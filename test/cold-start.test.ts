@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/load.js';
+import { configSchema } from '../src/config/schema.js';
 import { review } from '../src/engine.js';
 import type { ChangeSet } from '../src/model.js';
 import { loadTypeScript, ts, typeScriptLoaded } from '../src/analyzers/code/ts.js';
@@ -32,6 +33,8 @@ interface ChildReport {
   ruleIds: string[];
   /** Files of the TypeScript compiler or ts-morph in the child's module cache. */
   compiler: string[];
+  /** Whether the YAML parser was loaded (only needed for YAML files and config files). */
+  yaml: boolean;
 }
 
 /** Runs `backend-review scan <paths> --format json` in a fresh Node process and reports what it loaded. */
@@ -43,7 +46,7 @@ function scanInChild(paths: string[]): ChildReport {
     let out = '';
     const code = await runCli(['scan', ...${JSON.stringify(paths)}, '--format', 'json'], { cwd: process.cwd(), stdout: (s) => (out += s), stderr: (s) => process.stderr.write(s), isTTY: false });
     const loaded = Object.keys(createRequire(process.cwd() + '/').cache);
-    process.stdout.write(JSON.stringify({ code, ruleIds: JSON.parse(out).findings.map((f) => f.ruleId), compiler: loaded.filter((p) => /[\\\\/](typescript|ts-morph|@ts-morph)[\\\\/]/.test(p)) }));
+    process.stdout.write(JSON.stringify({ code, ruleIds: JSON.parse(out).findings.map((f) => f.ruleId), compiler: loaded.filter((p) => /[\\\\/](typescript|ts-morph|@ts-morph)[\\\\/]/.test(p)), yaml: loaded.some((p) => /[\\\\/]node_modules[\\\\/]yaml[\\\\/]/.test(p)) }));
   `;
   // tsx by its path: the child runs in the temporary folder, outside this package.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -58,6 +61,7 @@ describe('the TypeScript compiler is loaded only for JS/TS files', () => {
     expect(child.ruleIds.length).toBeGreaterThan(0);
     expect(child.ruleIds.every((id) => id.startsWith('migration/'))).toBe(true);
     expect(child.compiler).toEqual([]);
+    expect(child.yaml).toBe(false);
   }, 90_000);
 
   it('a CLI scan of a TS file does load it (so the check above can see a load)', () => {
@@ -78,5 +82,10 @@ describe('the TypeScript compiler is loaded only for JS/TS files', () => {
     // Hot loops read `ts.*` on every node: after loading, the binding is the compiler, not the stand-in.
     expect(ts).toBe(loadTypeScript());
     expect(ts.SyntaxKind[ts.SyntaxKind.CallExpression]).toBe('CallExpression');
+  });
+
+  it('the defaults written out for runs without a config file are what the schema gives', () => {
+    expect(JSON.stringify(defaultConfig())).toBe(JSON.stringify(configSchema.parse({})));
+    expect(defaultConfig()).not.toBe(defaultConfig());
   });
 });
