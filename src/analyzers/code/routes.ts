@@ -156,7 +156,7 @@ const FRAMEWORK_MODULES: Record<string, Framework> = {
 const cache = new WeakMap<CodeFile, FileRoutes>();
 /** A prefix computed at runtime (`app.use(config.prefix, r)`): routes below it are not `mounted`. */
 export const UNKNOWN_PREFIX = '\u0000?';
-// The enum itself: `ts.SyntaxKind` is a getter on the ts-morph namespace, too slow for a hot loop.
+// The enum itself: `ts.SyntaxKind` is a getter on the compiler's namespace, too slow for a hot loop.
 let K: typeof ts.SyntaxKind;
 whenTypeScriptLoads((ts) => (K = ts.SyntaxKind));
 const HANDLER_FIRST = /^_?(req|request|ctx|c|context|event)$/;
