@@ -4,7 +4,7 @@ import type { ts as TS } from 'ts-morph';
 /**
  * The TypeScript compiler, loaded on first use.
  *
- * Loading it costs about a quarter of a second of CPU (9 MB of CommonJS to compile), more
+ * Loading it costs about 0.2 s of CPU (9 MB of CommonJS to compile), more
  * than a whole review of a small SQL migration, so nothing may touch it while modules are
  * evaluated: a SQL-only review never loads it. Modules import `ts` from here as they would
  * from ts-morph; the first property read (`ts.isIdentifier`, `ts.createSourceFile`, …)
