@@ -6,14 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CONFIG_PATH, ConfigError, defaultConfig, parseByteSize } from './config/defaults.js';
 import type { Config } from './config/schema.js';
-import { review } from './engine.js';
 import type { ChangeSet, ReviewResult } from './model.js';
 import { toJson } from './reporters/json.js';
 import { toMarkdown } from './reporters/markdown.js';
 import { toSarif } from './reporters/sarif.js';
 import { toText } from './reporters/text.js';
 import { gitChangeSet, scanPaths, SourceError } from './sources/local.js';
-import { formatTrace, trace, TraceError } from './trace.js';
+import type * as Trace from './trace.js';
 
 const FORMATS = ['text', 'markdown', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -79,9 +78,12 @@ export interface CliIO {
 /** Runs the CLI and returns the exit status; never calls process.exit, so piped output is never cut short. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let status: number = EXIT.ok;
+  // The engine and its rules load only for `scan` and `review`, the trace module only for `trace`.
+  let traceModule: typeof Trace | undefined;
   const run = async (makeChangeSet: (config: Config) => Promise<ChangeSet>, opts: CommonOptions) => {
     const config = await resolveConfig(io.cwd, opts.config, opts.failOn);
     const changeSet = await makeChangeSet(config);
+    const { review } = await import('./engine.js');
     const result = await review(changeSet, config);
     io.stdout(render(result, opts.format, opts.color ?? io.isTTY));
     status = result.failed ? EXIT.failed : EXIT.ok;
@@ -134,8 +136,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--json', 'print the trace as JSON')
     .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
       const config = await resolveConfig(io.cwd, opts.config, undefined);
-      const results = await trace(files, io.cwd, config, (msg) => io.stderr(`${msg}\n`));
-      io.stdout(opts.json ? JSON.stringify(results, null, 2) + '\n' : formatTrace(results));
+      traceModule = await import('./trace.js');
+      const results = await traceModule.trace(files, io.cwd, config, (msg) => io.stderr(`${msg}\n`));
+      io.stdout(opts.json ? JSON.stringify(results, null, 2) + '\n' : traceModule.formatTrace(results));
     });
 
   try {
@@ -145,7 +148,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ConfigError || err instanceof SourceError || err instanceof TraceError) {
+    if (err instanceof ConfigError || err instanceof SourceError || (traceModule && err instanceof traceModule.TraceError)) {
       io.stderr(`backend-review: ${err.message}\n`);
       return EXIT.usage;
     }
