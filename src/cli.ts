@@ -7,10 +7,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { CONFIG_PATH, ConfigError, defaultConfig, parseByteSize } from './config/defaults.js';
 import type { Config } from './config/schema.js';
 import type { ChangeSet, ReviewResult } from './model.js';
-import { toJson } from './reporters/json.js';
-import { toMarkdown } from './reporters/markdown.js';
-import { toSarif } from './reporters/sarif.js';
-import { toText } from './reporters/text.js';
 import { gitChangeSet, scanPaths, SourceError } from './sources/local.js';
 import type * as Trace from './trace.js';
 
@@ -48,16 +44,17 @@ async function resolveConfig(cwd: string, explicit: string | undefined, failOn: 
   return config;
 }
 
-function render(result: ReviewResult, format: Format, color: boolean): string {
+/** Only the reporter asked for is loaded (SARIF reads the whole rule registry). */
+async function render(result: ReviewResult, format: Format, color: boolean): Promise<string> {
   switch (format) {
     case 'json':
-      return toJson(result) + '\n';
+      return (await import('./reporters/json.js')).toJson(result) + '\n';
     case 'sarif':
-      return toSarif(result, { version: packageVersion() }) + '\n';
+      return (await import('./reporters/sarif.js')).toSarif(result, { version: packageVersion() }) + '\n';
     case 'markdown':
-      return toMarkdown(result) + '\n';
+      return (await import('./reporters/markdown.js')).toMarkdown(result) + '\n';
     default:
-      return toText(result, { color });
+      return (await import('./reporters/text.js')).toText(result, { color });
   }
 }
 
@@ -85,7 +82,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const changeSet = await makeChangeSet(config);
     const { review } = await import('./engine.js');
     const result = await review(changeSet, config);
-    io.stdout(render(result, opts.format, opts.color ?? io.isTTY));
+    io.stdout(await render(result, opts.format, opts.color ?? io.isTTY));
     status = result.failed ? EXIT.failed : EXIT.ok;
   };
 
