@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/load.js';
 import { configSchema } from '../src/config/schema.js';
 import { review } from '../src/engine.js';
@@ -27,6 +27,7 @@ beforeAll(() => {
     writeFileSync(join(root, path), text);
   }
 });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface ChildReport {
   code: number;
