@@ -7,8 +7,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { CONFIG_PATH, ConfigError, defaultConfig, parseByteSize } from './config/defaults.js';
 import type { Config } from './config/schema.js';
 import type { ChangeSet, ReviewResult } from './model.js';
+import type * as Pool from './pool/pool.js';
 import { gitChangeSet, scanPaths, SourceError } from './sources/local.js';
 import type * as Trace from './trace.js';
+
+/** Set once `--isolate` or CI mode loaded the analysis pool (its errors, its threads); other runs never load it. */
+let poolModule: typeof Pool | undefined;
 
 const FORMATS = ['text', 'markdown', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -63,6 +67,7 @@ interface CommonOptions {
   config?: string;
   failOn?: string;
   color?: boolean;
+  isolate?: boolean;
 }
 
 export interface CliIO {
@@ -80,8 +85,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const run = async (makeChangeSet: (config: Config) => Promise<ChangeSet>, opts: CommonOptions) => {
     const config = await resolveConfig(io.cwd, opts.config, opts.failOn);
     const changeSet = await makeChangeSet(config);
-    const { review } = await import('./engine.js');
-    const result = await review(changeSet, config);
+    const result = opts.isolate ? await reviewInThread(changeSet, config, io) : await (await import('./engine.js')).review(changeSet, config);
     io.stdout(await render(result, opts.format, opts.color ?? io.isTTY));
     status = result.failed ? EXIT.failed : EXIT.ok;
   };
@@ -99,7 +103,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
       .option('-c, --config <file>', `config file (default: ${CONFIG_PATH} at the repository root)`)
       .addOption(new Option('--fail-on <level>', 'override fail_on from the config').choices(['error', 'warning', 'never']))
-      .option('--no-color', 'plain text output');
+      .option('--no-color', 'plain text output')
+      .option('--isolate', 'analyse in a worker thread: a file whose analysis runs past limits.max_analysis_time_per_file is skipped with a note instead of hanging (costs about half a second to start)');
 
   common(program.command('scan').argument('[paths...]', 'files or folders (default: the current folder)'))
     .description('analyse whole files: every line counts as changed')
@@ -115,6 +120,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--sarif <file>', 'with --github: also write the findings as SARIF (on a read-only token, e.g. fork PRs, they go only to the log and this file)')
     .action(async (opts: CommonOptions & { base?: string; head?: string; github?: boolean; sarif?: string }) => {
       if (opts.github) {
+        poolModule = await import('./pool/pool.js');
         const { runCiMode } = await import('./github/ci-mode.js');
         status = await runCiMode({ env: process.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, sarif: opts.sarif, config: opts.config, failOn: opts.failOn as Config['fail_on'] | undefined, color: opts.color ?? io.isTTY, version: packageVersion() });
         return;
@@ -145,12 +151,23 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ConfigError || err instanceof SourceError || (traceModule && err instanceof traceModule.TraceError)) {
+    if (err instanceof ConfigError || err instanceof SourceError || (traceModule && err instanceof traceModule.TraceError) || (poolModule && err instanceof poolModule.AnalysisTimeoutError)) {
       io.stderr(`backend-review: ${err.message}\n`);
       return EXIT.usage;
     }
     io.stderr(`backend-review: unexpected error: ${(err as Error).stack ?? err}\n`);
     return EXIT.usage;
+  }
+}
+
+/** `--isolate`: one review in one worker thread, under the per-file and whole-review time budgets. */
+async function reviewInThread(changeSet: ChangeSet, config: Config, io: CliIO): Promise<ReviewResult> {
+  poolModule = await import('./pool/pool.js');
+  const pool = new poolModule.AnalysisPool({ ...poolModule.poolOptionsFromEnv(), threads: 1 });
+  try {
+    return await pool.review(changeSet, config, { log: { warn: (_fields, msg) => io.stderr(`backend-review: ${msg}\n`) } });
+  } finally {
+    await pool.destroy();
   }
 }
 
@@ -168,7 +185,9 @@ if (invokedDirectly()) {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stdout.isTTY),
-  }).then((code) => {
+  }).then(async (code) => {
     process.exitCode = code;
+    // CI mode's threads; idle threads would not hold the process open, but stop them rather than leave it to exit.
+    await poolModule?.closeSharedAnalysisPool();
   });
 }

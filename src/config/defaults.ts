@@ -43,7 +43,7 @@ export function defaultConfig(): Config {
     areas: {},
     migrations: { paths: [...DEFAULT_MIGRATION_PATHS], postgres_version: 16, assume_in_transaction: false },
     api: { require_versioning: true },
-    limits: { max_file_size: 1024 * 1024 },
+    limits: { max_file_size: 1024 * 1024, max_analysis_time_per_file: 10 },
     github: { review_drafts: false, max_inline_comments: 30 },
   };
 }

@@ -15,6 +15,13 @@ const byteSize = z.union([
   z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb)?\s*$/i, 'expected a size such as 1048576, "512KB" or "1MB"'),
 ]);
 
+// A duration such as 10 (seconds), "10s" or "500ms", from 100 ms to 5 minutes.
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/i;
+const duration = z
+  .union([z.number(), z.string().regex(DURATION, 'expected a duration such as 10, "10s" or "500ms"')])
+  // A malformed string was already reported by the regex (zod runs the refinement anyway).
+  .refine((v) => (typeof v === 'string' && !DURATION.test(v)) || (parseDuration(v) >= 100 && parseDuration(v) <= 300_000), 'expected a duration from 100ms to 300s');
+
 export const configSchema = z.strictObject({
   fail_on: z.enum(['error', 'warning', 'never']).default('error'),
   include: globList.default(['**']),
@@ -38,6 +45,8 @@ export const configSchema = z.strictObject({
   limits: z
     .strictObject({
       max_file_size: byteSize.default(1024 * 1024),
+      /** A file whose analysis runs longer is skipped with a note (the review runs in a worker thread). */
+      max_analysis_time_per_file: duration.default(10),
     })
     .prefault({}),
   github: z
@@ -50,3 +59,11 @@ export const configSchema = z.strictObject({
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
+
+/** A duration in milliseconds: a number is seconds, a string says `s` or `ms` (seconds without a unit). */
+export function parseDuration(value: number | string): number {
+  if (typeof value === 'number') return Math.round(value * 1000);
+  const m = DURATION.exec(value);
+  if (!m) throw new Error(`invalid duration ${value}`);
+  return Math.round(Number(m[1]) * ((m[2] ?? 's').toLowerCase() === 'ms' ? 1 : 1000));
+}
