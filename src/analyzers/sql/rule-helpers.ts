@@ -1,5 +1,5 @@
 import type { Fix } from '../../model.js';
-import { finalStateOf, type Migration, type SqlStatement, type StatementState } from './migration.js';
+import { finalStateOf, sentAsOneQuery, type Migration, type SqlStatement, type StatementState } from './migration.js';
 
 /** Guidance sections the migration rules cite. */
 export const GUIDE = {
@@ -12,7 +12,7 @@ export const GUIDE = {
   safety: 'Database Schema Design Reference › Migration Safety Patterns',
 } as const;
 
-const JS_FRAMEWORKS = new Set(['knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate']);
+const JS_FRAMEWORKS = new Set(['knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate', 'mikro-orm']);
 
 /** True for migrations written in JS/TS, where a fix must not paste raw SQL lines into code. */
 export function isJsMigration(m: Migration): boolean {
@@ -179,6 +179,9 @@ export function isRollbackScript(path: string): boolean {
 
 /** Phrase for what the runner does, to explain why a statement runs inside a transaction. */
 export function transactionCause(m: Migration, state: StatementState): string {
+  if (sentAsOneQuery(m)) {
+    return 'golang-migrate sends the whole file to Postgres as one query (unless the database URL enables `x-multi-statement`), and Postgres runs a query of several statements as one transaction, BEGIN/COMMIT or not';
+  }
   if (state.explicitTransaction) return 'it runs between BEGIN and COMMIT';
   switch (m.framework) {
     case 'prisma':
@@ -192,7 +195,9 @@ export function transactionCause(m: Migration, state: StatementState): string {
     case 'node-pg-migrate':
       return 'node-pg-migrate runs each migration in a transaction unless it calls `pgm.noTransaction()`';
     case 'kysely':
-      return "Kysely's Migrator runs each migration in a transaction";
+      return "Kysely's Migrator runs all pending migrations in one transaction unless it is created with `disableTransactions: true`";
+    case 'mikro-orm':
+      return "MikroORM runs each migration in a transaction (by default nested in one transaction around all pending migrations) unless the class's `isTransactional()` returns false";
     default:
       return 'the configuration says migrations run in a transaction (`migrations.assume_in_transaction`)';
   }
@@ -200,6 +205,7 @@ export function transactionCause(m: Migration, state: StatementState): string {
 
 /** How to take this statement out of the runner's transaction. */
 export function noTransactionAdvice(m: Migration, state: StatementState): string {
+  if (sentAsOneQuery(m)) return 'Put it in a migration file of its own, with no other statement: golang-migrate then sends it alone, outside any transaction';
   if (state.explicitTransaction) return 'Move it after COMMIT (or drop the BEGIN/COMMIT around it)';
   switch (m.framework) {
     case 'prisma':
@@ -212,6 +218,10 @@ export function noTransactionAdvice(m: Migration, state: StatementState): string
       return 'Move it to a migration class of its own with `transaction = false`';
     case 'node-pg-migrate':
       return 'Move it to a migration of its own that calls `pgm.noTransaction()`';
+    case 'kysely':
+      return 'A Kysely migration cannot leave the transaction on its own: apply it in a run whose Migrator is created with `disableTransactions: true` (kysely-ctl: `--no-transaction`), which runs every migration of that run without a transaction, or run this statement outside the Migrator';
+    case 'mikro-orm':
+      return 'Move it to a migration class of its own whose `isTransactional()` returns false';
     default:
       return 'Move it to a migration that the runner does not wrap in a transaction';
   }
