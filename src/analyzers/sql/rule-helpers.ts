@@ -180,7 +180,7 @@ export function isRollbackScript(path: string): boolean {
 /** Phrase for what the runner does, to explain why a statement runs inside a transaction. */
 export function transactionCause(m: Migration, state: StatementState): string {
   if (sentAsOneQuery(m)) {
-    return 'golang-migrate sends the whole file to Postgres as one query (unless the database URL enables `x-multi-statement`), and Postgres runs a query of several statements as one transaction, BEGIN/COMMIT or not';
+    return 'golang-migrate sends the whole file as one query, which Postgres runs as a single transaction (unless the database URL sets `x-multi-statement=true`)';
   }
   if (state.explicitTransaction) return 'it runs between BEGIN and COMMIT';
   switch (m.framework) {
@@ -195,7 +195,7 @@ export function transactionCause(m: Migration, state: StatementState): string {
     case 'node-pg-migrate':
       return 'node-pg-migrate runs each migration in a transaction unless it calls `pgm.noTransaction()`';
     case 'kysely':
-      return "Kysely's Migrator runs all pending migrations in one transaction unless it is created with `disableTransactions: true`";
+      return "Kysely's Migrator runs all pending migrations in one transaction";
     case 'mikro-orm':
       return "MikroORM runs each migration in a transaction (by default nested in one transaction around all pending migrations) unless the class's `isTransactional()` returns false";
     default:
@@ -205,7 +205,7 @@ export function transactionCause(m: Migration, state: StatementState): string {
 
 /** How to take this statement out of the runner's transaction. */
 export function noTransactionAdvice(m: Migration, state: StatementState): string {
-  if (sentAsOneQuery(m)) return 'Put it in a migration file of its own, with no other statement: golang-migrate then sends it alone, outside any transaction';
+  if (sentAsOneQuery(m)) return 'Put it in a migration file of its own, with no other statement: golang-migrate runs a one-statement file outside any transaction';
   if (state.explicitTransaction) return 'Move it after COMMIT (or drop the BEGIN/COMMIT around it)';
   switch (m.framework) {
     case 'prisma':
@@ -219,7 +219,7 @@ export function noTransactionAdvice(m: Migration, state: StatementState): string
     case 'node-pg-migrate':
       return 'Move it to a migration of its own that calls `pgm.noTransaction()`';
     case 'kysely':
-      return 'A Kysely migration cannot leave the transaction on its own: apply it in a run whose Migrator is created with `disableTransactions: true` (kysely-ctl: `--no-transaction`), which runs every migration of that run without a transaction, or run this statement outside the Migrator';
+      return 'A Kysely migration cannot opt out on its own: run it with a Migrator created with `disableTransactions: true` (kysely-ctl: `--no-transaction`), which drops the transaction for every migration of that run, or run this statement outside the Migrator';
     case 'mikro-orm':
       return 'Move it to a migration class of its own whose `isTransactional()` returns false';
     default:
