@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import { REFERENCED_TABLE_LOCK, addColumnScans, describeLock, lockName, lockOf } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, names, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, laterTransactionAdvice, notValidAddInSameTransaction, names, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 const ACTIONS: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 
@@ -37,7 +37,7 @@ export default forwardOnly(defineRule({
     guidance: GUIDE.onlineDdl,
     checklist: ['migration.short-locks'],
     description:
-      'ADD FOREIGN KEY checks every existing row while it holds a SHARE ROW EXCLUSIVE lock on both the table and the referenced table, so writes to both stop for the whole scan. Add the constraint NOT VALID (instant: only new rows are checked), then VALIDATE CONSTRAINT in a separate step, which takes a weaker lock that lets reads and writes continue. The same holds for `ADD COLUMN … REFERENCES` when the new column gets a default (even `DEFAULT NULL`), identity, generated or serial value: the check of the existing rows then runs under the ACCESS EXCLUSIVE lock of ADD COLUMN. Without a default every existing row is NULL and Postgres skips the check, so that form is not flagged. Foreign keys on tables created in the same migration (or by a migration file the same pull request adds) are not flagged.',
+      'ADD FOREIGN KEY checks every existing row while it holds a SHARE ROW EXCLUSIVE lock on both the table and the referenced table, so writes to both stop for the whole scan. Add the constraint NOT VALID (instant: only new rows are checked), then VALIDATE CONSTRAINT in a separate step, which takes a weaker lock that lets reads and writes continue. The same holds for `ADD COLUMN … REFERENCES` when the new column gets a default (even `DEFAULT NULL`), identity, generated or serial value: the check of the existing rows then runs under the ACCESS EXCLUSIVE lock of ADD COLUMN. Without a default every existing row is NULL and Postgres skips the check, so that form is not flagged. A VALIDATE that runs in the same transaction as its ADD … NOT VALID (between BEGIN and COMMIT, under a runner that wraps the file, or in a golang-migrate file of several statements) is flagged too: the first lock is still held during the scan. Foreign keys on tables created in the same migration (or by a migration file the same pull request adds) are not flagged.',
     examples: {
       bad: [
         {
@@ -54,6 +54,11 @@ export default forwardOnly(defineRule({
           code: "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN region_id bigint NOT NULL DEFAULT 1 REFERENCES regions (id);\n",
           note: 'The default fills every existing row, so Postgres checks them all while ADD COLUMN holds ACCESS EXCLUSIVE.',
         },
+        {
+          path: 'db/migrations/000021_orders_customer_fk.up.sql',
+          code: "SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;\n",
+          note: 'golang-migrate runs the whole file as one transaction, so VALIDATE scans while the NOT VALID lock is still held.',
+        },
       ],
       good: [
         {
@@ -69,6 +74,11 @@ export default forwardOnly(defineRule({
           path: 'db/migrations/0065_orders_coupon.sql',
           code: "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);\n",
           note: 'A column added without a default is NULL in every row: Postgres marks the foreign key valid without reading the table.',
+        },
+        {
+          path: 'db/migrations/000022_orders_customer_fk_validate.up.sql',
+          code: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;\n',
+          note: 'VALIDATE in a file of its own, after the NOT VALID one has committed.',
         },
       ],
     },
@@ -98,6 +108,19 @@ export default forwardOnly(defineRule({
               (explicitNull ? 'Drop `DEFAULT NULL` (a column added without a default is all NULL, so Postgres skips the check), or ' : '') +
               `${explicitNull ? 'add' : 'Add'} the column without REFERENCES, then ${add} (instant: only new rows are checked), then \`ALTER TABLE ${tableSql(stmt)} VALIDATE CONSTRAINT ${name};\`${where}: validation takes a ${lockName(lockOf('validateConstraint').mode)} lock that lets reads and writes continue.`,
           });
+        }
+        if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
+          const same = notValidAddInSameTransaction(ctx.migration, stmt, ctx.state, String(cmd.name));
+          if (same && same.constraint.contype === 'CONSTR_FOREIGN') {
+            ctx.report({
+              startLine: stmt.startLine,
+              endLine: stmt.endLine,
+              message:
+                `This VALIDATE runs in the same transaction as the \`ADD CONSTRAINT ${quoteIdent(String(cmd.name))} … NOT VALID\` on line ${same.stmt.startLine}, which still holds its ${lockName(lockOf('addForeignKeyNotValid').mode)} locks on \`${table}\` and \`${String(same.constraint.pktable?.relname ?? '')}\`: writes to both stop for the whole validation scan, as if NOT VALID had not been used. ` +
+                `${laterTransactionAdvice(ctx.migration, ctx.state)}, where it takes only a ${lockName(lockOf('validateConstraint').mode)} lock and lets reads and writes continue.`,
+            });
+          }
+          continue;
         }
         if (cmd.subtype !== 'AT_AddConstraint') continue;
         const c = cmd.def?.Constraint;

@@ -248,3 +248,36 @@ describe('Kysely and MikroORM runners', () => {
     expect(at(await run({ 'migrations/Migration1.ts': empty }, ids))).toEqual(['missing-down-migration:migrations/Migration1.ts:6']);
   });
 });
+
+describe('VALIDATE in the same transaction as its ADD … NOT VALID', () => {
+  const ids = ['migration/add-foreign-key-validating', 'migration/add-check-validating'];
+  const fk = 'ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;';
+  const validate = 'ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;';
+
+  it('fires in a golang-migrate file, between BEGIN and COMMIT, and under a wrapping runner', async () => {
+    const golang = await run({ 'db/migrations/000021_fk.up.sql': `${fk}\n${validate}\n` }, ids);
+    expect(at(golang)).toEqual(['add-foreign-key-validating:db/migrations/000021_fk.up.sql:2']);
+    expect(golang[0].message).toContain('same transaction as the `ADD CONSTRAINT orders_customer_fk … NOT VALID` on line 1');
+    expect(golang[0].message).toContain('SHARE ROW EXCLUSIVE locks on `orders` and `customers`');
+    expect(golang[0].message).toContain('Put the VALIDATE in a migration file of its own');
+    const explicit = await run({ 'db/migrations/21.sql': `BEGIN;\n${fk}\n${validate}\nCOMMIT;\n` }, ids);
+    expect(at(explicit)).toEqual(['add-foreign-key-validating:db/migrations/21.sql:3']);
+    expect(explicit[0].message).toContain('Move the VALIDATE after the COMMIT');
+    const prisma = await run({ 'prisma/migrations/20240101_fk/migration.sql': 'ALTER TABLE "A" ADD CONSTRAINT "A_b_check" CHECK ("b" > 0) NOT VALID;\nALTER TABLE "A" VALIDATE CONSTRAINT "A_b_check";\n' }, ids);
+    expect(at(prisma)).toEqual(['add-check-validating:prisma/migrations/20240101_fk/migration.sql:2']);
+    expect(prisma[0].message).toContain('Move the VALIDATE to a later migration (Prisma Migrate runs each migration file in a transaction)');
+  });
+
+  it('is quiet when a COMMIT separates them, or when nothing wraps the file', async () => {
+    expect(await run({ 'db/migrations/21.sql': `BEGIN;\n${fk}\nCOMMIT;\n${validate}\n` }, ids)).toEqual([]);
+    expect(await run({ 'db/migrations/21.sql': `${fk}\n${validate}\n` }, ids)).toEqual([]);
+    expect(await run({ 'db/migrations/000022_fk.up.sql': `${validate}\n` }, ids)).toEqual([]);
+  });
+
+  it('set-not-null says the steps need separate migrations inside a transaction', async () => {
+    const [f] = await run({ 'db/migrations/000023_nn.up.sql': "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;\n" }, ['migration/set-not-null']);
+    expect(f.message).toContain('put them in separate migrations');
+    const [g] = await run({ 'db/migrations/23.sql': 'ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;\n' }, ['migration/set-not-null']);
+    expect(g.message).not.toContain('separate migrations');
+  });
+});

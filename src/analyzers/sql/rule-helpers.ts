@@ -104,6 +104,35 @@ export function notValidFix(m: Migration, stmt: SqlStatement, state: StatementSt
   return replacement === undefined ? undefined : { startLine: stmt.startLine, endLine: stmt.endLine, replacement };
 }
 
+/**
+ * For `ALTER TABLE t VALIDATE CONSTRAINT c`: the earlier `ALTER TABLE t ADD CONSTRAINT c …
+ * NOT VALID` of this migration when both run in the same transaction (no BEGIN, COMMIT or
+ * ROLLBACK between them, and a transaction open at the VALIDATE). The ADD's lock is then
+ * still held while VALIDATE scans the table, which undoes the point of NOT VALID.
+ */
+export function notValidAddInSameTransaction(m: Migration, stmt: SqlStatement, state: StatementState, conname: string): { stmt: SqlStatement; constraint: any } | undefined {
+  if (!state.inTransaction) return undefined;
+  const table = String(stmt.ast.relation?.relname ?? '').toLowerCase();
+  const name = conname.toLowerCase();
+  for (let i = stmt.index - 1; i >= 0; i--) {
+    const prev = m.statements[i];
+    if (!prev || prev.kind === 'TransactionStmt') return undefined;
+    if (String(prev.ast.relation?.relname ?? '').toLowerCase() !== table) continue;
+    for (const cmd of alterCmds(prev)) {
+      const c = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      if (c?.skip_validation && String(c.conname ?? '').toLowerCase() === name) return { stmt: prev, constraint: c };
+    }
+  }
+  return undefined;
+}
+
+/** Where VALIDATE has to go so that it runs after the ADD … NOT VALID has committed. */
+export function laterTransactionAdvice(m: Migration, state: StatementState): string {
+  if (sentAsOneQuery(m)) return 'Put the VALIDATE in a migration file of its own (golang-migrate runs all the statements of one file as a single transaction)';
+  if (state.explicitTransaction) return 'Move the VALIDATE after the COMMIT (or into a later migration)';
+  return `Move the VALIDATE to a later migration (${transactionCause(m, state)})`;
+}
+
 /** Names of columns a ColumnRef list mentions. */
 export function names(list: any[] | undefined): string[] {
   return (list ?? []).map((x) => String(x?.String?.sval ?? '').toLowerCase()).filter(Boolean);
