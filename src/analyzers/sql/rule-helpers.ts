@@ -220,7 +220,7 @@ export function transactionCause(m: Migration, state: StatementState): string {
     case 'knex':
       return 'Knex runs each migration in a transaction unless it exports `config = { transaction: false }`';
     case 'typeorm':
-      return 'TypeORM runs migrations in a transaction unless the class sets `transaction = false`';
+      return 'TypeORM runs migrations in a transaction (by default one transaction for all pending migrations) unless the class sets `transaction = false`';
     case 'node-pg-migrate':
       return 'node-pg-migrate runs each migration in a transaction unless it calls `pgm.noTransaction()`';
     case 'kysely':
@@ -244,7 +244,7 @@ export function noTransactionAdvice(m: Migration, state: StatementState): string
     case 'knex':
       return 'Move it to a migration of its own that exports `config = { transaction: false }`';
     case 'typeorm':
-      return 'Move it to a migration class of its own with `transaction = false`';
+      return "Move it to a migration class of its own with `transaction = false` (TypeORM honours that only with `migrationsTransactionMode: 'each'` in the DataSource options; under the default 'all' it refuses to run any migration that sets it)";
     case 'node-pg-migrate':
       return 'Move it to a migration of its own that calls `pgm.noTransaction()`';
     case 'kysely':
