@@ -44,7 +44,9 @@ describe('SET LOCAL lasts until the end of its transaction', () => {
 
   it('set_config(…, true) is SET LOCAL; set_config(…, false) is SET', async () => {
     const local = "BEGIN;\nSELECT set_config('lock_timeout', '5s', true);\nALTER TABLE a ADD COLUMN x int;\nEND;\nDROP TABLE b;\n";
-    expect(at(await run({ 'db/migrations/1.sql': local }, ids))).toEqual(['missing-lock-timeout:db/migrations/1.sql:5']);
+    const fs = await run({ 'db/migrations/1.sql': local }, ids);
+    expect(at(fs)).toEqual(['missing-lock-timeout:db/migrations/1.sql:5']);
+    expect(fs[0].message).toContain("the `set_config('lock_timeout', …, true)` on line 2 ended with its transaction at the COMMIT on line 4");
     const session = local.replace("'5s', true", "'5s', false");
     expect(await run({ 'db/migrations/1.sql': session }, ids)).toEqual([]);
   });
@@ -70,6 +72,7 @@ describe('SET LOCAL lasts until the end of its transaction', () => {
     const fs = await run({ 'db/migrations/20240101_a.js': knex }, ids);
     expect(at(fs)).toEqual(['missing-lock-timeout:db/migrations/20240101_a.js:4']);
     expect(fs[0].message).toContain('the `SET LOCAL lock_timeout` on line 3 had no effect: it ran outside a transaction block');
+    expect(fs[0].message).toContain('`SET LOCAL lock_timeout` on line 3');
     // A session-level SET works there.
     expect(await run({ 'db/migrations/20240101_a.js': knex.replace('SET LOCAL', 'SET') }, ids)).toEqual([]);
   });

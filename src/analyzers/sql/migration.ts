@@ -117,6 +117,8 @@ interface Setting {
   /** Set with SET LOCAL or set_config(…, true): gone at COMMIT or ROLLBACK. */
   local: boolean;
   line: number;
+  /** How it was written, for messages: `SET LOCAL lock_timeout` or `set_config('lock_timeout', …, true)`. */
+  via: string;
 }
 
 interface Tracking {
@@ -188,15 +190,15 @@ function isLocalArg(arg: any): boolean | undefined {
 }
 
 /** Records a SET / set_config of one of the two timeouts. */
-function recordTimeout(state: StatementState, t: Tracking, which: 'lock' | 'statement', on: boolean, local: boolean, line: number): void {
+function recordTimeout(state: StatementState, t: Tracking, which: 'lock' | 'statement', on: boolean, local: boolean, line: number, via: string): void {
   if (local && !state.inTransaction && t.knownAutocommit) {
     // Postgres only warns ("SET LOCAL can only be used in transaction blocks") and changes nothing.
     if (which === 'lock' && on && !state.lockTimeoutSet) {
-      state.lockTimeoutLapsed = `the \`SET LOCAL lock_timeout\` on line ${line} had no effect: it ran outside a transaction block, where SET LOCAL does nothing`;
+      state.lockTimeoutLapsed = `the \`${via}\` on line ${line} had no effect: it ran outside a transaction block, where a transaction-local setting does nothing`;
     }
     return;
   }
-  t[which] = { on, local, line };
+  t[which] = { on, local, line, via };
   if (which === 'lock') {
     state.lockTimeoutSet = on;
     state.lockTimeoutLapsed = undefined;
@@ -216,7 +218,7 @@ function endTransaction(state: StatementState, t: Tracking, rollback: boolean, l
     if (s?.local) {
       t[which] = undefined;
       if (which === 'lock' && s.on) {
-        state.lockTimeoutLapsed = `the \`SET LOCAL lock_timeout\` on line ${s.line} ended with its transaction at the ${word} on line ${line}`;
+        state.lockTimeoutLapsed = `the \`${s.via}\` on line ${s.line} ended with its transaction at the ${word} on line ${line}`;
       }
     }
   }
@@ -259,7 +261,7 @@ export function applyStatement(state: StatementState, stmt: SqlStatement, runner
         state.lockTimeoutLapsed = undefined;
       } else if (name === 'lock_timeout' || name === 'statement_timeout') {
         const on = a.kind === 'VAR_RESET' ? false : settingIsOn(a);
-        recordTimeout(state, t, name === 'lock_timeout' ? 'lock' : 'statement', on, a.is_local === true, stmt.startLine);
+        recordTimeout(state, t, name === 'lock_timeout' ? 'lock' : 'statement', on, a.is_local === true, stmt.startLine, `SET LOCAL ${name}`);
       }
       break;
     }
@@ -271,11 +273,13 @@ export function applyStatement(state: StatementState, stmt: SqlStatement, runner
         if (fname !== 'set_config') continue;
         const setting = f.args?.[0]?.A_Const?.sval?.sval;
         const value = f.args?.[1]?.A_Const?.sval?.sval;
-        const local = isLocalArg(f.args?.[2]);
-        if (typeof value !== 'string' || local === undefined) continue;
+        // A third argument we cannot read (a parameter, an expression) gets the benefit of the doubt.
+        const local = isLocalArg(f.args?.[2]) ?? false;
+        if (typeof value !== 'string') continue;
         const on = !/^\s*0+\s*(ms|s|min)?\s*$/.test(value);
-        if (setting === 'lock_timeout') recordTimeout(state, t, 'lock', on, local, stmt.startLine);
-        else if (setting === 'statement_timeout') recordTimeout(state, t, 'statement', on, local, stmt.startLine);
+        const via = `set_config('${setting}', …, true)`;
+        if (setting === 'lock_timeout') recordTimeout(state, t, 'lock', on, local, stmt.startLine, via);
+        else if (setting === 'statement_timeout') recordTimeout(state, t, 'statement', on, local, stmt.startLine, via);
       }
       break;
     }
