@@ -238,7 +238,7 @@ describe('Kysely and MikroORM runners', () => {
     const fs = await run({ 'migrations/Migration20240501120000.ts': mikro('', up) }, ids);
     expect(at(fs)).toEqual(['concurrent-in-transaction:migrations/Migration20240501120000.ts:6']);
     expect(fs[0].message).toContain("unless the class's `isTransactional()` returns false");
-    expect(fs[0].message).toContain('Move it to a migration class of its own whose `isTransactional()` returns false');
+    expect(fs[0].message).toContain('Move it to a migration class of its own whose `isTransactional()` returns false, and set `migrations: { allOrNothing: false }`');
     const off = mikro('  isTransactional(): boolean {\n    return false;\n  }\n', up);
     expect(await run({ 'migrations/Migration20240501120000.ts': off }, ids)).toEqual([]);
   });

@@ -129,6 +129,9 @@ function runnerTransaction(framework: MigrationFramework, sf: ts.SourceFile, tex
       // MikroORM's MigrationRunner wraps each migration in a transaction (nested in one master
       // transaction around the whole run when `allOrNothing`, the default) unless the class's
       // `isTransactional()` returns false or the config sets `migrations.transactional: false`.
+      // A non-transactional migration runs on another connection, outside any transaction (with
+      // `allOrNothing` still on, the open master transaction makes CONCURRENTLY wait for it: the
+      // advice says to turn it off, which the file cannot show).
       return !mikroOrmOptsOut(sf);
     case 'sequelize':
       // The Sequelize CLI (umzug) does not wrap migrations; only explicit sequelize.transaction() does.

@@ -226,7 +226,7 @@ export function transactionCause(m: Migration, state: StatementState): string {
     case 'kysely':
       return "Kysely's Migrator runs all pending migrations in one transaction";
     case 'mikro-orm':
-      return "MikroORM runs each migration in a transaction (by default nested in one transaction around all pending migrations) unless the class's `isTransactional()` returns false";
+      return "MikroORM runs each migration in a transaction (by default inside one master transaction around the whole run, `allOrNothing`) unless the class's `isTransactional()` returns false";
     default:
       return 'the configuration says migrations run in a transaction (`migrations.assume_in_transaction`)';
   }
@@ -250,7 +250,7 @@ export function noTransactionAdvice(m: Migration, state: StatementState): string
     case 'kysely':
       return 'A Kysely migration cannot opt out on its own: run it with a Migrator created with `disableTransactions: true` (kysely-ctl: `--no-transaction`), which drops the transaction for every migration of that run, or run this statement outside the Migrator';
     case 'mikro-orm':
-      return 'Move it to a migration class of its own whose `isTransactional()` returns false';
+      return 'Move it to a migration class of its own whose `isTransactional()` returns false, and set `migrations: { allOrNothing: false }` in the MikroORM config: otherwise the master transaction around the run stays open on another connection and a concurrent build waits for it forever';
     default:
       return 'Move it to a migration that the runner does not wrap in a transaction';
   }
