@@ -245,3 +245,13 @@ describe('transaction facts the migration state follows', () => {
     await db.exec('DROP INDEX t_cic_probe');
   });
 });
+
+describe('transaction facts: layering', () => {
+  it('SET LOCAL overrides the session value until COMMIT, then the session value is back', async () => {
+    await db.exec("SET lock_timeout = '5s'; BEGIN; SET LOCAL lock_timeout = 0");
+    expect((await db.query<{ lock_timeout: string }>('SHOW lock_timeout')).rows[0].lock_timeout).toBe('0');
+    await db.exec('COMMIT');
+    expect((await db.query<{ lock_timeout: string }>('SHOW lock_timeout')).rows[0].lock_timeout).toBe('5s');
+    await db.exec('RESET lock_timeout');
+  });
+});

@@ -59,6 +59,13 @@ describe('SET LOCAL lasts until the end of its transaction', () => {
     expect(await run({ 'db/migrations/1.sql': sql('COMMIT') }, ids)).toEqual([]);
   });
 
+  it('SET LOCAL overrides the session value only until COMMIT', async () => {
+    const sql = "SET lock_timeout = '5s';\nBEGIN;\nSET LOCAL lock_timeout = 0;\nALTER TABLE a ADD COLUMN x int;\nCOMMIT;\nALTER TABLE a DROP COLUMN y;\n";
+    expect(at(await run({ 'db/migrations/1.sql': sql }, ids))).toEqual(['missing-lock-timeout:db/migrations/1.sql:4']);
+    const after = "SET lock_timeout = '5s';\nBEGIN;\nSET LOCAL lock_timeout = 0;\nCOMMIT;\nALTER TABLE a DROP COLUMN y;\n";
+    expect(await run({ 'db/migrations/1.sql': after }, ids)).toEqual([]);
+  });
+
   it('a runner transaction keeps SET LOCAL in force for the whole file', async () => {
     const sql = "SET LOCAL lock_timeout = '5s';\nALTER TABLE \"User\" ADD COLUMN \"bio\" TEXT;\nALTER TABLE \"User\" DROP COLUMN \"nick\";\n";
     expect(await run({ 'prisma/migrations/20240101_a/migration.sql': sql }, ids)).toEqual([]);

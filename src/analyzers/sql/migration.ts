@@ -111,14 +111,21 @@ export function runnerWrapsSql(framework: MigrationFramework, config: Config): b
 
 const states = new WeakMap<Migration, { state: StatementState; applied: number }>();
 
-/** A timeout setting as the session sees it: on or off, and whether it ends with the transaction. */
+/** One SET of a timeout: on or off, where it was written and how (for messages). */
 interface Setting {
   on: boolean;
-  /** Set with SET LOCAL or set_config(…, true): gone at COMMIT or ROLLBACK. */
-  local: boolean;
   line: number;
-  /** How it was written, for messages: `SET LOCAL lock_timeout` or `set_config('lock_timeout', …, true)`. */
+  /** `SET LOCAL lock_timeout`, `set_config('lock_timeout', …, true)`, … */
   via: string;
+}
+
+/**
+ * A timeout as Postgres keeps it: the session value, and a transaction-local value (SET LOCAL,
+ * set_config(…, true)) that overrides it until COMMIT or ROLLBACK. A plain SET replaces both.
+ */
+interface Layers {
+  session?: Setting;
+  local?: Setting;
 }
 
 interface Tracking {
@@ -126,11 +133,13 @@ interface Tracking {
   wrapped: boolean;
   /** SET LOCAL outside a transaction block is known to do nothing (the runner is known not to wrap). */
   knownAutocommit: boolean;
-  lock?: Setting;
-  statement?: Setting;
-  /** The session settings when the explicit transaction began: ROLLBACK restores them. */
+  lock: Layers;
+  statement: Layers;
+  /** The session values when the explicit transaction began: ROLLBACK restores them. */
   atBegin?: { lock?: Setting; statement?: Setting };
 }
+
+const effective = (l: Layers): boolean => (l.local ?? l.session)?.on ?? false;
 
 const tracking = new WeakMap<StatementState, Tracking>();
 
@@ -163,7 +172,7 @@ export function createState(migration: Migration, config: Config): StatementStat
     },
   };
   states.set(migration, { state, applied: 0 });
-  tracking.set(state, { wrapped, knownAutocommit: KNOWN_RUNNERS.has(migration.framework) });
+  tracking.set(state, { wrapped, knownAutocommit: KNOWN_RUNNERS.has(migration.framework), lock: {}, statement: {} });
   state.advanced = () => {
     const entry = states.get(migration);
     if (entry?.state === state) entry.applied++;
@@ -198,36 +207,38 @@ function recordTimeout(state: StatementState, t: Tracking, which: 'lock' | 'stat
     }
     return;
   }
-  t[which] = { on, local, line, via };
-  if (which === 'lock') {
-    state.lockTimeoutSet = on;
-    state.lockTimeoutLapsed = undefined;
-  } else state.statementTimeoutSet = on;
+  const layers = t[which];
+  if (local) layers.local = { on, line, via };
+  else {
+    layers.session = { on, line, via };
+    layers.local = undefined;
+  }
+  sync(state, t);
+  if (which === 'lock') state.lockTimeoutLapsed = undefined;
+}
+
+function sync(state: StatementState, t: Tracking): void {
+  state.lockTimeoutSet = effective(t.lock);
+  state.statementTimeoutSet = effective(t.statement);
 }
 
 /** The transaction ended: settings made with SET LOCAL end with it; ROLLBACK also undoes plain SETs made inside it. */
 function endTransaction(state: StatementState, t: Tracking, rollback: boolean, line: number): void {
   const word = rollback ? 'ROLLBACK' : 'COMMIT';
+  const wasOn = state.lockTimeoutSet;
+  const local = t.lock.local;
   if (rollback && t.atBegin) {
-    t.lock = t.atBegin.lock;
-    t.statement = t.atBegin.statement;
+    t.lock.session = t.atBegin.lock;
+    t.statement.session = t.atBegin.statement;
   }
   t.atBegin = undefined;
-  for (const which of ['lock', 'statement'] as const) {
-    const s = t[which];
-    if (s?.local) {
-      t[which] = undefined;
-      if (which === 'lock' && s.on) {
-        state.lockTimeoutLapsed = `the \`${s.via}\` on line ${s.line} ended with its transaction at the ${word} on line ${line}`;
-      }
-    }
+  t.lock.local = t.statement.local = undefined;
+  sync(state, t);
+  if (wasOn && !state.lockTimeoutSet) {
+    state.lockTimeoutLapsed = local?.on
+      ? `the \`${local.via}\` on line ${local.line} ended with its transaction at the ${word} on line ${line}`
+      : `the lock_timeout set inside the transaction was undone by the ${word} on line ${line}`;
   }
-  const lockOn = t.lock?.on ?? false;
-  if (state.lockTimeoutSet && !lockOn && !state.lockTimeoutLapsed) {
-    state.lockTimeoutLapsed = `the lock_timeout set inside the transaction was undone by the ${word} on line ${line}`;
-  }
-  state.lockTimeoutSet = lockOn;
-  state.statementTimeoutSet = t.statement?.on ?? false;
 }
 
 /** Advances the state past a statement. */
@@ -236,14 +247,14 @@ export function applyStatement(state: StatementState, stmt: SqlStatement, runner
   state.schema.apply(stmt.kind, a);
   state.advanced?.();
   let t = tracking.get(state);
-  if (!t) tracking.set(state, (t = { wrapped: runnerTransaction, knownAutocommit: false }));
+  if (!t) tracking.set(state, (t = { wrapped: runnerTransaction, knownAutocommit: false, lock: {}, statement: {} }));
   switch (stmt.kind) {
     case 'TransactionStmt': {
       const kind: string = a.kind;
       if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
         state.inTransaction = true;
         state.explicitTransaction = true;
-        t.atBegin = { lock: t.lock, statement: t.statement };
+        t.atBegin = { lock: t.lock.session, statement: t.statement.session };
       } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') {
         state.explicitTransaction = false;
         // After COMMIT a runner-wrapped or one-query file is again inside a transaction.
@@ -255,13 +266,13 @@ export function applyStatement(state: StatementState, stmt: SqlStatement, runner
     case 'VariableSetStmt': {
       const name: string | undefined = a.name;
       if (a.kind === 'VAR_RESET_ALL') {
-        t.lock = t.statement = undefined;
-        state.lockTimeoutSet = false;
-        state.statementTimeoutSet = false;
+        t.lock = {};
+        t.statement = {};
+        sync(state, t);
         state.lockTimeoutLapsed = undefined;
       } else if (name === 'lock_timeout' || name === 'statement_timeout') {
         const on = a.kind === 'VAR_RESET' ? false : settingIsOn(a);
-        recordTimeout(state, t, name === 'lock_timeout' ? 'lock' : 'statement', on, a.is_local === true, stmt.startLine, `SET LOCAL ${name}`);
+        recordTimeout(state, t, name === 'lock_timeout' ? 'lock' : 'statement', on, a.is_local === true, stmt.startLine, `${a.is_local ? 'SET LOCAL' : 'SET'} ${name}`);
       }
       break;
     }
@@ -277,7 +288,7 @@ export function applyStatement(state: StatementState, stmt: SqlStatement, runner
         const local = isLocalArg(f.args?.[2]) ?? false;
         if (typeof value !== 'string') continue;
         const on = !/^\s*0+\s*(ms|s|min)?\s*$/.test(value);
-        const via = `set_config('${setting}', …, true)`;
+        const via = `set_config('${setting}', …, ${local})`;
         if (setting === 'lock_timeout') recordTimeout(state, t, 'lock', on, local, stmt.startLine, via);
         else if (setting === 'statement_timeout') recordTimeout(state, t, 'statement', on, local, stmt.startLine, via);
       }
