@@ -57,8 +57,8 @@ export default forwardOnly(defineRule({
       // mix transactional and non-transactional statements, which Flyway refuses by default.
       const flywayIndex = m.framework === 'flyway' && stmt.kind === 'IndexStmt';
       // In golang-migrate, a second statement makes the file one implicit transaction, so
-      // CREATE INDEX there could no longer become CONCURRENTLY.
-      const golangIndex = m.framework === 'golang-migrate' && stmt.kind === 'IndexStmt' && !sentAsOneQuery(m);
+      // CREATE INDEX / DROP INDEX there could no longer become CONCURRENTLY.
+      const golangIndex = m.framework === 'golang-migrate' && (stmt.kind === 'IndexStmt' || lock.key === 'dropIndex') && !sentAsOneQuery(m);
       const canFix = !isJsMigration(m) && !flywayIndex && !golangIndex && ownsLines(m, stmt);
       const lapsed = ctx.state.lockTimeoutLapsed;
       ctx.report({

@@ -134,6 +134,11 @@ describe('golang-migrate sends a file as one query: one implicit transaction whe
     expect(idx.fix?.replacement).toBe('CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);');
     // Adding `SET lock_timeout` would make it a two-statement file, which CONCURRENTLY cannot join.
     expect(alone.find((f) => f.ruleId === 'migration/missing-lock-timeout')!.fix).toBeUndefined();
+    const drop = await run({ 'db/migrations/000014_idx.up.sql': 'DROP INDEX orders_old_idx;\n' }, ['migration/drop-index-non-concurrent', 'migration/missing-lock-timeout']);
+    expect(drop.map((f) => [f.ruleId, f.fix?.replacement])).toEqual([
+      ['migration/drop-index-non-concurrent', 'DROP INDEX CONCURRENTLY orders_old_idx;'],
+      ['migration/missing-lock-timeout', undefined],
+    ]);
     const multi = await run({ 'db/migrations/000013_idx.up.sql': "SET lock_timeout = '5s';\nCREATE INDEX orders_note_idx ON orders (note);\n" }, ids);
     expect(multi.map((f) => [f.ruleId, f.fix])).toEqual([['migration/create-index-non-concurrent', undefined]]);
     expect(multi[0].message).toContain('put it in a migration file of its own');
