@@ -88,6 +88,13 @@ describe('SET LOCAL lasts until the end of its transaction', () => {
     expect(await run({ 'db/migrations/1.sql': "SET LOCAL lock_timeout = '5s';\nALTER TABLE a DROP COLUMN b;\n" }, ids)).toEqual([]);
   });
 
+  it('after the file itself ends a transaction, a SET LOCAL outside BEGIN does nothing', async () => {
+    const sql = "BEGIN;\nCREATE TABLE n (id bigint PRIMARY KEY);\nCOMMIT;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE a DROP COLUMN b;\n";
+    const fs = await run({ 'db/migrations/1.sql': sql }, ids);
+    expect(at(fs)).toEqual(['missing-lock-timeout:db/migrations/1.sql:5']);
+    expect(fs[0].message).toContain('the `SET LOCAL lock_timeout` on line 4 had no effect');
+  });
+
   it('TypeORM: after commitTransaction() the SET LOCAL is gone', async () => {
     const code = [
       "import { MigrationInterface, QueryRunner } from 'typeorm';", // 1

@@ -131,7 +131,11 @@ interface Layers {
 interface Tracking {
   /** The runner (or golang-migrate's one-query file) keeps a transaction open around every statement. */
   wrapped: boolean;
-  /** SET LOCAL outside a transaction block is known to do nothing (the runner is known not to wrap). */
+  /**
+   * SET LOCAL outside a transaction block is known to do nothing: the runner is known not to
+   * wrap, or the file already ended a transaction with COMMIT/ROLLBACK (whatever wrapped it
+   * before, the statements after that run in autocommit).
+   */
   knownAutocommit: boolean;
   lock: Layers;
   statement: Layers;
@@ -233,6 +237,7 @@ function endTransaction(state: StatementState, t: Tracking, rollback: boolean, l
   }
   t.atBegin = undefined;
   t.lock.local = t.statement.local = undefined;
+  if (!t.wrapped) t.knownAutocommit = true;
   sync(state, t);
   if (wasOn && !state.lockTimeoutSet) {
     state.lockTimeoutLapsed = local?.on
