@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock, statementLock } from '../../src/analyzers/sql/locks.js';
-import { sentAsOneQuery, type Migration } from '../../src/analyzers/sql/migration.js';
+import type { Migration } from '../../src/analyzers/sql/migration.js';
 import { insertBefore } from '../../src/analyzers/sql/fix.js';
 import { GUIDE, indentOf, isJsMigration, names, ownsLines, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
@@ -58,7 +58,7 @@ export default forwardOnly(defineRule({
       const flywayIndex = m.framework === 'flyway' && stmt.kind === 'IndexStmt';
       // In golang-migrate, a second statement makes the file one implicit transaction, so
       // CREATE INDEX / DROP INDEX there could no longer become CONCURRENTLY.
-      const golangIndex = m.framework === 'golang-migrate' && (stmt.kind === 'IndexStmt' || lock.key === 'dropIndex') && !sentAsOneQuery(m);
+      const golangIndex = m.framework === 'golang-migrate' && (stmt.kind === 'IndexStmt' || lock.key === 'dropIndex') && !ctx.state.oneQuery;
       const canFix = !isJsMigration(m) && !flywayIndex && !golangIndex && ownsLines(m, stmt);
       const lapsed = ctx.state.lockTimeoutLapsed;
       ctx.report({

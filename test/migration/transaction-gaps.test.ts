@@ -130,8 +130,10 @@ describe('golang-migrate sends a file as one query: one implicit transaction whe
       'concurrent-in-transaction:db/migrations/000014_idx.down.sql:1',
       'concurrent-in-transaction:db/migrations/000014_idx.down.sql:2',
     ]);
-    // The same text under an unknown runner runs statement by statement.
+    // The same text under an unknown runner runs statement by statement, and so does
+    // golang-migrate with x-multi-statement=true, when the config says so.
     expect(await run({ 'db/migrations/0012_note.sql': multi }, ids)).toEqual([]);
+    expect(await run({ 'db/migrations/000012_note.up.sql': multi }, ids, { migrations: { golang_multi_statement: true } })).toEqual([]);
   });
 
   it('CREATE INDEX: CONCURRENTLY is offered as a fix only when the file holds that one statement', async () => {

@@ -67,6 +67,8 @@ export interface StatementState {
    */
   schema: SchemaModel;
   isNewTable(relation: { relname?: string; schemaname?: string } | string | undefined): boolean;
+  /** golang-migrate sends this file as one query, so all of it runs as one implicit transaction (see sentAsOneQuery). */
+  oneQuery?: boolean;
   /**
    * When an earlier statement did set lock_timeout but it no longer applies (a SET LOCAL
    * whose transaction ended, or that ran outside any transaction), why, for messages.
@@ -98,8 +100,8 @@ export function frameworkOf(path: string): MigrationFramework {
  * which the rest of the string is again one implicit transaction). A file holding a single
  * statement runs on its own, outside any transaction.
  */
-export function sentAsOneQuery(m: Pick<Migration, 'framework' | 'statements' | 'errors'>): boolean {
-  return m.framework === 'golang-migrate' && m.statements.length + m.errors.length > 1;
+export function sentAsOneQuery(m: Pick<Migration, 'framework' | 'statements' | 'errors'>, config: Config): boolean {
+  return m.framework === 'golang-migrate' && !config.migrations.golang_multi_statement && m.statements.length + m.errors.length > 1;
 }
 
 /** Runners that execute each SQL file inside one transaction unless told otherwise. */
@@ -160,8 +162,10 @@ export function finalStateOf(migration: Migration): StatementState | undefined {
 }
 
 export function createState(migration: Migration, config: Config): StatementState {
-  const wrapped = migration.runnerTransaction || sentAsOneQuery(migration);
+  const oneQuery = sentAsOneQuery(migration, config);
+  const wrapped = migration.runnerTransaction || oneQuery;
   const state: StatementState = {
+    oneQuery,
     inTransaction: wrapped,
     explicitTransaction: false,
     lockTimeoutSet: false,

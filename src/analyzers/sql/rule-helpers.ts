@@ -1,5 +1,5 @@
 import type { Fix } from '../../model.js';
-import { finalStateOf, sentAsOneQuery, type Migration, type SqlStatement, type StatementState } from './migration.js';
+import { finalStateOf, type Migration, type SqlStatement, type StatementState } from './migration.js';
 
 /** Guidance sections the migration rules cite. */
 export const GUIDE = {
@@ -128,7 +128,7 @@ export function notValidAddInSameTransaction(m: Migration, stmt: SqlStatement, s
 
 /** Where VALIDATE has to go so that it runs after the ADD … NOT VALID has committed. */
 export function laterTransactionAdvice(m: Migration, state: StatementState): string {
-  if (sentAsOneQuery(m)) return 'Put the VALIDATE in a migration file of its own (golang-migrate runs all the statements of one file as a single transaction)';
+  if (state.oneQuery) return 'Put the VALIDATE in a migration file of its own (golang-migrate runs all the statements of one file as a single transaction)';
   if (state.explicitTransaction) return 'Move the VALIDATE after the COMMIT (or into a later migration)';
   return `Move the VALIDATE to a later migration (${transactionCause(m, state)})`;
 }
@@ -208,8 +208,8 @@ export function isRollbackScript(path: string): boolean {
 
 /** Phrase for what the runner does, to explain why a statement runs inside a transaction. */
 export function transactionCause(m: Migration, state: StatementState): string {
-  if (sentAsOneQuery(m)) {
-    return 'golang-migrate sends the whole file as one query, which Postgres runs as a single transaction (unless the database URL sets `x-multi-statement=true`)';
+  if (state.oneQuery) {
+    return 'golang-migrate sends the whole file as one query, which Postgres runs as a single transaction (if your database URL sets `x-multi-statement=true`, set `migrations.golang_multi_statement: true` in the config instead)';
   }
   if (state.explicitTransaction) return 'it runs between BEGIN and COMMIT';
   switch (m.framework) {
@@ -234,7 +234,7 @@ export function transactionCause(m: Migration, state: StatementState): string {
 
 /** How to take this statement out of the runner's transaction. */
 export function noTransactionAdvice(m: Migration, state: StatementState): string {
-  if (sentAsOneQuery(m)) return 'Put it in a migration file of its own, with no other statement: golang-migrate runs a one-statement file outside any transaction';
+  if (state.oneQuery) return 'Put it in a migration file of its own, with no other statement: golang-migrate runs a one-statement file outside any transaction';
   if (state.explicitTransaction) return 'Move it after COMMIT (or drop the BEGIN/COMMIT around it)';
   switch (m.framework) {
     case 'prisma':
