@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import { REFERENCED_TABLE_LOCK, addColumnScans, describeLock, lockName, lockOf } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, laterTransactionAdvice, notValidAddInSameTransaction, names, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, laterTransactionAdvice, lineFix, notValidAddInSameTransaction, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 const ACTIONS: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 
@@ -55,6 +55,11 @@ export default forwardOnly(defineRule({
           note: 'The default fills every existing row, so Postgres checks them all while ADD COLUMN holds ACCESS EXCLUSIVE.',
         },
         {
+          path: 'db/migrations/0068_orders_coupon.sql',
+          code: "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT NULL REFERENCES coupons (id);\n",
+          note: 'DEFAULT NULL alone turns the check of every row on; the fix removes it.',
+        },
+        {
           path: 'db/migrations/000021_orders_customer_fk.up.sql',
           code: "SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;\n",
           note: 'golang-migrate runs the whole file as one transaction, so VALIDATE scans while the NOT VALID lock is still held.',
@@ -99,7 +104,11 @@ export default forwardOnly(defineRule({
           const fk = tableLevelForeignKey(column, c);
           const add = fk ? `\`ALTER TABLE ${tableSql(stmt)} ADD CONSTRAINT ${name} ${fk} NOT VALID;\`` : 'the same foreign key as `ADD CONSTRAINT … NOT VALID`';
           const where = ctx.state.inTransaction ? ' in a later migration (in the same transaction it would keep the first lock)' : ' as the next statement';
-          const explicitNull = (found.def.constraints ?? []).some((x: any) => x?.Constraint?.contype === 'CONSTR_DEFAULT' && x.Constraint.raw_expr?.A_Const?.isnull);
+          const defaults = (found.def.constraints ?? []).filter((x: any) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(x?.Constraint?.contype));
+          const nullDefault = defaults.length === 1 && defaults[0].Constraint.contype === 'CONSTR_DEFAULT' && defaults[0].Constraint.raw_expr?.A_Const?.isnull ? defaults[0].Constraint : undefined;
+          const explicitNull = nullDefault !== undefined;
+          // `DEFAULT NULL` changes nothing but makes Postgres check the rows: removing it is the whole fix.
+          const fix = nullDefault ? lineFix(ctx.migration, stmt.lineAt(nullDefault.location), /\s+DEFAULT\s+NULL\b/i, () => '') : undefined;
           ctx.report({
             startLine: stmt.startLine,
             endLine: stmt.endLine,
@@ -107,6 +116,7 @@ export default forwardOnly(defineRule({
               `Because \`${column}\` is added with a ${explicitNull ? '`DEFAULT NULL`' : 'default or generated value'} and a REFERENCES clause, Postgres checks every existing row of \`${table}\` against \`${ref}\` during this ALTER TABLE, which ${describeLock('addColumnReferences', table)}, for the whole scan; \`${ref}\` gets a ${lockName(REFERENCED_TABLE_LOCK)} lock that blocks writes to it meanwhile. ` +
               (explicitNull ? 'Drop `DEFAULT NULL` (a column added without a default is all NULL, so Postgres skips the check), or ' : '') +
               `${explicitNull ? 'add' : 'Add'} the column without REFERENCES, then ${add} (instant: only new rows are checked), then \`ALTER TABLE ${tableSql(stmt)} VALIDATE CONSTRAINT ${name};\`${where}: validation takes a ${lockName(lockOf('validateConstraint').mode)} lock that lets reads and writes continue.`,
+            fix,
           });
         }
         if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {

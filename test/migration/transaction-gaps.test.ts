@@ -187,6 +187,10 @@ describe('constraints declared inside ADD COLUMN', () => {
   it('DEFAULT NULL: the message says dropping it is enough', async () => {
     const fs = await run({ 'db/migrations/1.sql': 'ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT NULL REFERENCES coupons (id);\n' }, ids);
     expect(fs[0].message).toContain('Drop `DEFAULT NULL`');
+    expect(fs[0].fix?.replacement).toBe('ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);');
+    // Two columns on one line: the line-wide fix is not offered.
+    const two = await run({ 'db/migrations/1.sql': 'ALTER TABLE t ADD COLUMN a bigint DEFAULT NULL REFERENCES p (id), ADD COLUMN b bigint DEFAULT NULL REFERENCES q (id);\n' }, ids);
+    expect(two.map((f) => f.fix)).toEqual([undefined, undefined]);
   });
 
   it('CHECK is reported even without a default, with its expression in the safe sequence', async () => {
