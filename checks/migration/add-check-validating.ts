@@ -16,7 +16,7 @@ function onlyCheckText(text: string): string | undefined {
       if (close === -1) return undefined;
       i = close;
     } else if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return `CHECK ${text.slice(open, i + 1)}`;
+    else if (ch === ')' && --depth === 0) return /'/.test(text.slice(open, i + 1)) ? `CHECK ${text.slice(open, i + 1)}` : `CHECK ${text.slice(open, i + 1).replace(/\s+/g, ' ')}`;
   }
   return undefined;
 }

@@ -201,6 +201,11 @@ describe('constraints declared inside ADD COLUMN', () => {
     );
   });
 
+  it('a CHECK written over several lines is quoted on one', async () => {
+    const fs = await run({ 'db/migrations/1.sql': 'ALTER TABLE orders\n  ADD COLUMN pct int\n    CHECK (pct > 0\n      AND pct < 100);\n' }, ids);
+    expect(fs[0].message).toContain('`ALTER TABLE orders ADD CONSTRAINT orders_pct_check CHECK (pct > 0 AND pct < 100) NOT VALID;`');
+  });
+
   it('is quiet on tables created in the same migration and on NOT ENFORCED checks', async () => {
     expect(await run({ 'db/migrations/1.sql': 'CREATE TABLE t (id bigint PRIMARY KEY);\nALTER TABLE t ADD COLUMN p bigint DEFAULT 1 REFERENCES parent (id), ADD COLUMN q int CHECK (q > 0);\n' }, ids)).toEqual([]);
     expect(await run({ 'db/migrations/1.sql': 'ALTER TABLE t ADD COLUMN q int CHECK (q > 0) NOT ENFORCED;\n' }, ids)).toEqual([]);
