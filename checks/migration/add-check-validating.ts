@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import { addColumnScans, describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, laterTransactionAdvice, notValidAddInSameTransaction, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, laterStep, laterTransactionAdvice, notValidAddInSameTransaction, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 import { defaultConstraintName } from './add-foreign-key-validating.js';
 
 /** The text of the statement's only `CHECK (…)`, or undefined when there is not exactly one or it cannot be delimited. */
@@ -83,7 +83,7 @@ export default forwardOnly(defineRule({
           const conname = found.constraint.conname ? String(found.constraint.conname) : defaultConstraintName(String(stmt.ast.relation?.relname ?? ''), column, 'check');
           const name = conname ? quoteIdent(conname) : '<constraint>';
           const check = onlyCheckText(stmt.text) ?? 'CHECK (…)';
-          const where = ctx.state.inTransaction ? ' in a later migration (in the same transaction the first lock would still be held)' : ' as the next statement';
+          const where = laterStep(ctx.migration, ctx.state);
           ctx.report({
             startLine: stmt.startLine,
             endLine: stmt.endLine,
@@ -110,7 +110,7 @@ export default forwardOnly(defineRule({
         if (c?.contype !== 'CONSTR_CHECK' || c.skip_validation) continue;
         const name = c.conname ? quoteIdent(String(c.conname)) : '<constraint>';
         const validate = `ALTER TABLE ${tableSql(stmt)} VALIDATE CONSTRAINT ${name};`;
-        const where = ctx.state.inTransaction ? ' in a later migration (in the same transaction the first lock would still be held)' : ' as the next statement';
+        const where = laterStep(ctx.migration, ctx.state);
         ctx.report({
           startLine: stmt.startLine,
           endLine: stmt.endLine,

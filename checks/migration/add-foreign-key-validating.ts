@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import { REFERENCED_TABLE_LOCK, addColumnScans, describeLock, lockName, lockOf } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, laterTransactionAdvice, lineFix, notValidAddInSameTransaction, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, laterStep, laterTransactionAdvice, lineFix, notValidAddInSameTransaction, notValidFix, quoteIdent, tableOf, tableSql, forwardOnly } from '../../src/analyzers/sql/rule-helpers.js';
 
 const ACTIONS: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 
@@ -103,7 +103,7 @@ export default forwardOnly(defineRule({
           const name = conname ? quoteIdent(conname) : '<constraint>';
           const fk = tableLevelForeignKey(column, c);
           const add = fk ? `\`ALTER TABLE ${tableSql(stmt)} ADD CONSTRAINT ${name} ${fk} NOT VALID;\`` : 'the same foreign key as `ADD CONSTRAINT … NOT VALID`';
-          const where = ctx.state.inTransaction ? ' in a later migration (in the same transaction it would keep the first lock)' : ' as the next statement';
+          const where = laterStep(ctx.migration, ctx.state);
           const defaults = (found.def.constraints ?? []).filter((x: any) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(x?.Constraint?.contype));
           const nullDefault = defaults.length === 1 && defaults[0].Constraint.contype === 'CONSTR_DEFAULT' && defaults[0].Constraint.raw_expr?.A_Const?.isnull ? defaults[0].Constraint : undefined;
           const explicitNull = nullDefault !== undefined;
@@ -138,7 +138,7 @@ export default forwardOnly(defineRule({
         const ref = String(c.pktable?.relname ?? '').toLowerCase();
         const name = c.conname ? quoteIdent(String(c.conname)) : '<constraint>';
         const validate = `ALTER TABLE ${tableSql(stmt)} VALIDATE CONSTRAINT ${name};`;
-        const where = ctx.state.inTransaction ? ' in a later migration (in the same transaction it would keep the first lock)' : ' as the next statement';
+        const where = laterStep(ctx.migration, ctx.state);
         ctx.report({
           startLine: stmt.startLine,
           endLine: stmt.endLine,

@@ -159,7 +159,7 @@ describe('golang-migrate sends a file as one query: one implicit transaction whe
       { 'db/migrations/000016_fk.up.sql': "SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);\n" },
       ['migration/add-foreign-key-validating'],
     );
-    expect(fk[0].message).toContain('in a later migration');
+    expect(fk[0].message).toContain('in a migration file of its own (golang-migrate runs all the statements of one file as one transaction');
     // Inside the implicit transaction the fix only adds NOT VALID.
     expect(fk[0].fix?.replacement).toBe('ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;');
   });
@@ -301,6 +301,23 @@ describe('VALIDATE in the same transaction as its ADD … NOT VALID', () => {
     expect(prisma[0].message).toContain('Move the VALIDATE to a later migration (Prisma Migrate runs each migration file in a transaction)');
   });
 
+  it('runners that apply all pending migrations in one transaction: VALIDATE goes to a later deploy', async () => {
+    const code = [
+      "import { MigrationInterface, QueryRunner } from 'typeorm';", // 1
+      'export class OrdersFk1 implements MigrationInterface {', // 2
+      '  async up(queryRunner: QueryRunner) {', // 3
+      `    await queryRunner.query(\`${fk.replace(' NOT VALID', '')}\`);`, // 4
+      '  }', // 5
+      '  async down() {}', // 6
+      '}', // 7
+    ].join('\n');
+    const [f] = await run({ 'src/migration/1-OrdersFk.ts': code }, ids);
+    expect(f.message).toContain("in a migration applied by a later deploy (TypeORM (migrationsTransactionMode 'all', the default) runs all pending migrations in one transaction");
+    const knex = `exports.up = (knex) => knex.raw('${fk.replace(' NOT VALID', '')}');\nexports.down = () => {};\n`;
+    const [k] = await run({ 'db/migrations/20240101_fk.js': knex }, ids);
+    expect(k.message).toContain('in a later migration (in the same transaction the first lock would still be held)');
+  });
+
   it('is quiet when a COMMIT separates them, or when nothing wraps the file', async () => {
     expect(await run({ 'db/migrations/21.sql': `BEGIN;\n${fk}\nCOMMIT;\n${validate}\n` }, ids)).toEqual([]);
     expect(await run({ 'db/migrations/21.sql': `${fk}\n${validate}\n` }, ids)).toEqual([]);
@@ -309,8 +326,8 @@ describe('VALIDATE in the same transaction as its ADD … NOT VALID', () => {
 
   it('set-not-null says the steps need separate migrations inside a transaction', async () => {
     const [f] = await run({ 'db/migrations/000023_nn.up.sql': "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;\n" }, ['migration/set-not-null']);
-    expect(f.message).toContain('put them in separate migrations');
+    expect(f.message).toContain('put the VALIDATE in a migration file of its own');
     const [g] = await run({ 'db/migrations/23.sql': 'ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;\n' }, ['migration/set-not-null']);
-    expect(g.message).not.toContain('separate migrations');
+    expect(g.message).not.toContain('put the VALIDATE');
   });
 });

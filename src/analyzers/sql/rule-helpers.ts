@@ -126,10 +126,42 @@ export function notValidAddInSameTransaction(m: Migration, stmt: SqlStatement, s
   return undefined;
 }
 
+/**
+ * Runners whose default is one transaction around every migration a run applies (so a
+ * "later migration" deployed together with this one still runs in the same transaction).
+ */
+export function batchTransactionRunner(m: Migration): string | undefined {
+  if (!m.runnerTransaction) return undefined;
+  switch (m.framework) {
+    case 'kysely':
+      return "Kysely's Migrator";
+    case 'typeorm':
+      return "TypeORM (migrationsTransactionMode 'all', the default)";
+    case 'mikro-orm':
+      return 'MikroORM (allOrNothing, the default)';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Where the second step (VALIDATE) goes when this statement runs in a transaction: phrased
+ * as " in a later migration (…)" to follow a statement, or " as the next statement" outside one.
+ */
+export function laterStep(m: Migration, state: StatementState): string {
+  if (!state.inTransaction) return ' as the next statement';
+  if (state.oneQuery) return ' in a migration file of its own (golang-migrate runs all the statements of one file as one transaction, which would keep the first lock)';
+  const batch = batchTransactionRunner(m);
+  if (batch && !state.explicitTransaction) return ` in a migration applied by a later deploy (${batch} runs all pending migrations in one transaction, so a later migration of the same deploy would still hold the first lock)`;
+  return ' in a later migration (in the same transaction the first lock would still be held)';
+}
+
 /** Where VALIDATE has to go so that it runs after the ADD … NOT VALID has committed. */
 export function laterTransactionAdvice(m: Migration, state: StatementState): string {
   if (state.oneQuery) return 'Put the VALIDATE in a migration file of its own (golang-migrate runs all the statements of one file as a single transaction)';
   if (state.explicitTransaction) return 'Move the VALIDATE after the COMMIT (or into a later migration)';
+  const batch = batchTransactionRunner(m);
+  if (batch) return `Move the VALIDATE to a migration applied by a later deploy (${batch} runs all pending migrations in one transaction)`;
   return `Move the VALIDATE to a later migration (${transactionCause(m, state)})`;
 }
 
