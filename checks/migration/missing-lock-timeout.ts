@@ -69,7 +69,7 @@ export default forwardOnly(defineRule({
           (lapsed
             ? `Set it again just before this statement with \`SET lock_timeout = '5s';\` so it gives up instead, and retry the deploy.`
             : `Start the migration with \`SET lock_timeout = '5s';\` so it gives up instead, and retry the deploy.`) +
-          (isJsMigration(m) ? ' In a JS/TS migration run it as the first query of `up`.' : ''),
+          (isJsMigration(m) ? (lapsed ? ' In a JS/TS migration run it as a query of its own just before this one.' : ' In a JS/TS migration run it as the first query of `up`.') : ''),
         fix: canFix ? insertBefore(m.lines, stmt.startLine, `${indentOf(m, stmt)}SET lock_timeout = '5s';`) : undefined,
       });
     },

@@ -80,6 +80,7 @@ describe('SET LOCAL lasts until the end of its transaction', () => {
     expect(at(fs)).toEqual(['missing-lock-timeout:db/migrations/20240101_a.js:4']);
     expect(fs[0].message).toContain('the `SET LOCAL lock_timeout` on line 3 had no effect: it ran outside a transaction block');
     expect(fs[0].message).toContain('`SET LOCAL lock_timeout` on line 3');
+    expect(fs[0].message).toContain('run it as a query of its own just before this one');
     // A session-level SET works there.
     expect(await run({ 'db/migrations/20240101_a.js': knex.replace('SET LOCAL', 'SET') }, ids)).toEqual([]);
   });
