@@ -1,5 +1,5 @@
 /**
- * `npm run load -- [--prs N] [--files F] [--redis] [--workers W] [--min-latency MS] [--max-latency MS] [--parallel P]`
+ * `npm run load -- [--prs N] [--files F] [--redis] [--workers W] [--kill-worker-after K] [--min-latency MS] [--max-latency MS] [--parallel P]`
  *
  * Load test of the real app server, offline. Starts the GitHub emulator behind an HTTP server that adds a random
  * 50–200 ms to every API call, starts the app as `npm start` does (`probot run` on the app module; in-process queue,
@@ -8,6 +8,11 @@
  * waits until every check run is concluded. Prints (and with --json writes) what it measured:
  * throughput, webhook response time, webhook → conclusion p50/p95, peak memory (VmHWM of each process),
  * GitHub requests per review, and how many PRs were reviewed exactly once. Nothing is estimated.
+ *
+ * With --redis --kill-worker-after K, once K reviews are concluded it SIGKILLs the worker holding the most running
+ * jobs (as its logs tell: started and not finished), starts a replacement worker, and reports which jobs the killed
+ * worker held, how long after the kill each was started again (BullMQ stalled-job recovery) and finished, and per PR
+ * what the emulator saw: check runs, reviews and summary comments, so a lost or duplicated review shows.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -33,6 +38,8 @@ const PARALLEL = arg('parallel', 10);
 const REDIS = process.argv.includes('--redis');
 const WORKERS = arg('workers', 2);
 const TIMEOUT_MS = arg('timeout', 1800) * 1000;
+const KILL_AFTER = arg('kill-worker-after', 0);
+if (KILL_AFTER && !REDIS) throw new Error('--kill-worker-after needs --redis (in-process mode has no worker process to kill)');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -160,19 +167,51 @@ async function main(): Promise<number> {
   app.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   app.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const workers: ChildProcess[] = [];
-  if (REDIS) {
-    for (let w = 0; w < WORKERS; w++) {
-      const worker = spawn(process.execPath, ['--import', 'tsx', 'src/queue/worker-main.ts'], { cwd: ROOT, env: { ...env, METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      worker.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
-      worker.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-      workers.push(worker);
-      children.push(worker);
+  /** Job lifecycle lines of the workers' logs (`queueLogObserver`), per worker: what each one holds now. */
+  interface JobEvent { worker: number; msg: string; jobId: string; pr?: number; repo?: string; at: number }
+  const jobEvents: JobEvent[] = [];
+  const startWorkerProcess = async () => {
+    const index = workers.length;
+    // Info level in kill mode: the job start/finish lines say which jobs the killed worker held.
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/queue/worker-main.ts'], { cwd: ROOT, env: { ...env, METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1', ...(KILL_AFTER ? { LOG_LEVEL: 'info' } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let partial = '';
+    worker.stdout!.on('data', (d: Buffer) => {
+      const text = partial + d.toString();
+      const lines = text.split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        let rec: { msg?: string; job_id?: string; pr?: number; repo?: string; level?: number } | undefined;
+        try {
+          rec = JSON.parse(line);
+        } catch {
+          rec = undefined;
+        }
+        if (rec?.job_id && rec.msg?.startsWith('review job ') && rec.msg !== 'review job done') jobEvents.push({ worker: index, msg: rec.msg, jobId: rec.job_id, pr: rec.pr, repo: rec.repo, at: performance.now() });
+        // Keep warnings and errors for the failure message; info lines are many.
+        if (!KILL_AFTER || (rec?.level ?? 50) >= 40) logs.push(line + '\n');
+      }
+    });
+    worker.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+    workers.push(worker);
+    children.push(worker);
+    return worker;
+  };
+  if (REDIS) for (let w = 0; w < WORKERS; w++) await startWorkerProcess();
+  /** Jobs a worker started and has not finished (completed, superseded, retrying or dead-lettered). */
+  const heldBy = (w: number): Map<string, JobEvent> => {
+    const held = new Map<string, JobEvent>();
+    for (const e of jobEvents) {
+      if (e.worker !== w) continue;
+      if (e.msg === 'review job started') held.set(e.jobId, e);
+      else held.delete(e.jobId);
     }
-  }
+    return held;
+  };
+  let kill: { at: number; worker: number; pid?: number; held: JobEvent[]; concludedBefore: number } | undefined;
 
   const peaks = new Map<string, number>();
   const sample = () => {
-    const procs: [string, ChildProcess][] = [['app', app], ...workers.map((w, i) => [`worker ${i + 1}`, w] as [string, ChildProcess])];
+    const procs: [string, ChildProcess][] = [['app', app], ...workers.map((w, i) => [`worker ${i + 1}`, w] as [string, ChildProcess]).filter(([, w]) => w.exitCode === null && w.signalCode === null)];
     for (const [name, p] of procs) {
       const mb = peakRssMb(p.pid);
       if (mb !== undefined) peaks.set(name, Math.max(peaks.get(name) ?? 0, mb));
@@ -243,6 +282,18 @@ async function main(): Promise<number> {
         }
         if (!summarized.has(k) && emu.summaryOf(pulls[k])) summarized.add(k);
       }
+      if (KILL_AFTER && !kill && doneAt.size >= KILL_AFTER) {
+        // The worker holding the most running jobs (it has at least one: otherwise wait for the next poll).
+        const candidates = workers.map((w, i) => ({ i, held: heldBy(i) })).filter(({ i }) => workers[i].exitCode === null && workers[i].signalCode === null);
+        const target = candidates.sort((a, b) => b.held.size - a.held.size)[0];
+        if (target && target.held.size > 0) {
+          const victim = workers[target.i];
+          sample();
+          victim.kill('SIGKILL');
+          kill = { at: performance.now(), worker: target.i, pid: victim.pid, held: [...target.held.values()], concludedBefore: doneAt.size };
+          await startWorkerProcess();
+        }
+      }
       await sleep(50);
     }
     // Anything still to come (a duplicate) would show within a few seconds.
@@ -266,8 +317,51 @@ async function main(): Promise<number> {
     const requests = emu.requests.slice(requestsBefore);
     const byRoute = new Map<string, number>();
     for (const r of requests) byRoute.set(r.route, (byRoute.get(r.route) ?? 0) + 1);
+    // Per PR, as the emulator saw them: every check run of the app, every review, every summary comment.
+    const perPr = pulls.map((pull) => ({
+      checkRuns: emu.checkRunsFor(pull).length,
+      reviews: emu.reviews.filter((r) => r.pull === pull).length,
+      summaries: emu.comments.filter((c) => c.repo === pull.repo && c.issueNumber === pull.number && c.body.includes('backend-review:summary')).length,
+      verdicts: emu.checkRunsFor(pull).filter((r) => r.status === 'completed' && r.conclusion !== 'cancelled' && r.output.title !== 'Backend Review could not finish').length,
+    }));
+    const histogram = (key: 'checkRuns' | 'reviews' | 'summaries' | 'verdicts') => {
+      const h: Record<string, number> = {};
+      for (const p of perPr) h[p[key]] = (h[p[key]] ?? 0) + 1;
+      return h;
+    };
+    const killReport = kill && (() => {
+      const k = kill;
+      const seconds = (ms: number) => +(ms / 1000).toFixed(1);
+      const jobs = k.held.map((held) => {
+        const again = jobEvents.find((e) => e.jobId === held.jobId && e.at > k.at && e.msg === 'review job started');
+        const finished = jobEvents.find((e) => e.jobId === held.jobId && e.at > k.at && e.msg !== 'review job started');
+        const pr = pulls.findIndex((p) => `load/${p.repo.name}` === held.repo);
+        return {
+          job_id: held.jobId,
+          pr: pr >= 0 ? `svc-${pr}` : held.repo,
+          running_for_s_at_kill: seconds(k.at - held.at),
+          started_again_after_kill_s: again ? seconds(again.at - k.at) : null,
+          started_again_by: again ? `worker ${again.worker + 1}` : null,
+          finished_after_kill_s: finished ? seconds(finished.at - k.at) : null,
+          outcome: finished?.msg ?? null,
+          emulator: pr >= 0 ? perPr[pr] : null,
+        };
+      });
+      const pickups = jobs.map((j) => j.started_again_after_kill_s).filter((v): v is number => v !== null);
+      return {
+        killed: `worker ${k.worker + 1} (pid ${k.pid}) with SIGKILL`,
+        replacement: `worker ${workers.length} started right after`,
+        at_s: seconds(k.at - start),
+        reviews_concluded_before_kill: k.concludedBefore,
+        jobs_held: jobs.length,
+        jobs_started_again: pickups.length,
+        started_again_after_kill_s: pickups.length ? { min: Math.min(...pickups), max: Math.max(...pickups) } : null,
+        bullmq: 'lockDuration 30 s, stalledInterval 30 s, maxStalledCount 2 (src/queue/redis.ts defaults)',
+        jobs,
+      };
+    })();
     const report = {
-      mode: REDIS ? `redis, ${WORKERS} workers` : 'in-process queue',
+      mode: REDIS ? `redis, ${WORKERS} workers${KILL_AFTER ? `, one killed after ${KILL_AFTER} reviews` : ''}` : 'in-process queue',
       prs: N,
       files_per_pr: FILES,
       api_latency_ms: `${MIN_LAT}-${MAX_LAT}`,
@@ -285,10 +379,19 @@ async function main(): Promise<number> {
       github_requests_per_review: +(requests.length / N).toFixed(1),
       github_requests_by_route: Object.fromEntries([...byRoute.entries()].sort((a, b) => b[1] - a[1])),
       emulator_schema_violations: emu.violations.length,
+      per_pr: {
+        lost: perPr.filter((p) => p.verdicts === 0).length,
+        duplicated: perPr.filter((p) => p.verdicts > 1 || p.summaries > 1 || p.reviews > 1).length,
+        check_runs: histogram('checkRuns'),
+        verdict_check_runs: histogram('verdicts'),
+        reviews: histogram('reviews'),
+        summary_comments: histogram('summaries'),
+      },
+      ...(killReport ? { worker_kill: killReport } : KILL_AFTER ? { worker_kill: 'not done: no worker held a job once the threshold was reached' } : {}),
       problems,
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    return doneAt.size === N && exactlyOnce === N ? 0 : 1;
+    return doneAt.size === N && exactlyOnce === N && (!KILL_AFTER || kill) ? 0 : 1;
   } finally {
     clearInterval(sampler);
     for (const c of [...children].reverse()) await stop(c);

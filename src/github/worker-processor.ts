@@ -126,7 +126,7 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     concluded.add(run.id);
     if (concluded.size > 10_000) concluded.delete(concluded.values().next().value!);
   };
-  const open = async (job: ReviewJob, log: Logger) => {
+  const open = async (job: ReviewJob, log: Logger, info?: JobRunInfo) => {
     let octokit: GitHubClient;
     try {
       octokit = await deps.auth(job.installationId);
@@ -150,7 +150,14 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     const adopt = (id: number | undefined) => {
       if (id !== undefined && !run) run = CheckRun.existing(octokit, repo, id, writes);
     };
-    const check = async () => (run ??= await CheckRun.start(octokit, repo, job.headSha, writes));
+    const check = async () => {
+      if (run) return run;
+      run = await CheckRun.start(octokit, repo, job.headSha, writes);
+      // Stored on the job: a retry, or the worker that takes the job over if this process dies, concludes this run
+      // instead of starting a second one (after a verdict was posted, the lookup on the head no longer finds it running).
+      await info?.save?.({ checkRunId: run.id }).catch((err: unknown) => log.warn({ err, check_run_id: run?.id }, 'could not store the check run id on the job'));
+      return run;
+    };
     return { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun: () => run !== undefined };
   };
 
@@ -158,11 +165,12 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     const log = jobLogger(deps.log, job, info.jobId);
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    const { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun } = await open(job, log);
+    const { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun } = await open(job, log, info);
     const automatic = extra?.automatic ?? !job.rerunId;
     if (signal.aborted) throw signal.reason;
 
-    if (!hasRun()) {
+    // Also when an earlier try stored its run (job.checkRunId): that try may have died after posting everything.
+    {
       const found = await onHead();
       if (found.reviewed && automatic) {
         // A redelivery, a second app instance or a restart: this head already has its verdict and summary.

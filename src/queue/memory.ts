@@ -8,6 +8,7 @@ import {
   SupersededError,
   type EnqueueResult,
   type JobOutcome,
+  type JobPatch,
   type JobRunInfo,
   type QueueCounts,
   type ReviewJob,
@@ -178,12 +179,22 @@ export class InProcessQueue implements ReviewQueue {
     return { jobId: record.id, attempt: record.attempts, maxAttempts: this.opts.retry.maxAttempts };
   }
 
+  /** The info handed to a running try: it may save fields for the tries after it. */
+  private runInfo(record: JobRecord): JobRunInfo {
+    return {
+      ...this.info(record),
+      save: async (patch: JobPatch) => {
+        record.job = { ...record.job, ...patch };
+      },
+    };
+  }
+
   private async run(record: JobRecord): Promise<void> {
     record.state = 'active';
     record.attempts++;
     const controller = new AbortController();
     record.controller = controller;
-    const info = this.info(record);
+    const info = this.runInfo(record);
     const started = Date.now();
     this.opts.observer?.started?.(record.job, info, started - record.receivedAt);
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(this.opts.jobTimeoutMs)), this.opts.jobTimeoutMs);

@@ -268,7 +268,15 @@ export async function startRedisWorker(processor: ReviewProcessor, options_: Red
   const run = async (bjob: Job<ReviewJob, RedisJobResult>, token?: string, bullSignal?: AbortSignal): Promise<RedisJobResult> => {
     const job = bjob.data;
     const jobId = bjob.id!;
-    const info: JobRunInfo = { jobId, attempt: bjob.attemptsMade + 1, maxAttempts: bjob.opts.attempts ?? opts.retry.maxAttempts };
+    const info: JobRunInfo = {
+      jobId,
+      attempt: bjob.attemptsMade + 1,
+      maxAttempts: bjob.opts.attempts ?? opts.retry.maxAttempts,
+      // Kept in Redis with the job: a retry, or the worker that takes the job over if this one dies, reads it back.
+      save: async (patch) => {
+        await bjob.updateData({ ...bjob.data, ...patch });
+      },
+    };
     const controller = new AbortController();
     active.set(jobId, controller);
     const forward = () => controller.abort(bullSignal?.reason instanceof Error ? bullSignal.reason : new ShutdownError());

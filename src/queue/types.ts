@@ -57,7 +57,16 @@ export interface JobRunInfo {
   /** 1 for the first try. */
   attempt: number;
   maxAttempts: number;
+  /**
+   * Stores fields on the job, so that a later try of it sees them: a retry, or (Redis mode) another worker that takes
+   * the job over after this one died. The processor saves the check run it created, so a later try concludes that run
+   * instead of creating a second one. Absent where no try can follow (hooks, a dead letter).
+   */
+  save?(patch: JobPatch): Promise<void>;
 }
+
+/** What a try may store on its job for the tries after it. */
+export type JobPatch = Pick<ReviewJob, 'checkRunId'>;
 
 export interface QueueHooks {
   /** Called once when a job has failed `maxAttempts` times (or threw PermanentJobError). Conclude the check run saying so. */
