@@ -280,6 +280,24 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
       const tries = error instanceof PermanentJobError ? 'It was not retried, because a retry cannot fix this.' : `Backend Review gave up after ${info.attempt} tr${info.attempt === 1 ? 'y' : 'ies'}.`;
       await concludeAfterFailure(await check(), error, log, tries);
     },
+    async onAbandoned(job, info) {
+      // The process is stopping (memory mode) before this review ran or finished: nothing will review this head.
+      const log = jobLogger(deps.log, job, info.jobId);
+      const { check, hasRun, onHead, adopt, extra } = await open(job, log);
+      const found = await onHead();
+      if (found.reviewed && (extra?.automatic ?? !job.rerunId)) {
+        log.info({ state: info.state }, 'job abandoned at shutdown, but this head already has its verdict; nothing to conclude');
+        return;
+      }
+      if (!hasRun()) adopt(found.running);
+      await (await check()).conclude(
+        'neutral',
+        // A title the duplicate check does not take for a review, so the next event for this head reviews it.
+        'Backend Review could not finish',
+        `Backend Review restarted ${info.state === 'active' ? 'while this review was running' : 'before this review ran'}, so nothing was reviewed. Re-run this check, or comment \`${COMMAND_PREFIX} review\` on the pull request, to review it.`,
+      );
+      log.warn({ state: info.state }, 'job abandoned at shutdown; check run concluded as not reviewed');
+    },
     async onSuperseded(job, info) {
       deps.onOutcome?.(job, 'superseded', info.jobId);
       if (job.checkRunId && concluded.has(job.checkRunId)) return;

@@ -7,6 +7,8 @@ import {
   ShutdownError,
   SupersededError,
   type EnqueueResult,
+  type AbandonedState,
+  type HookName,
   type JobOutcome,
   type JobPatch,
   type JobRunInfo,
@@ -125,13 +127,28 @@ export class InProcessQueue implements ReviewQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  async drain(timeoutMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.idle().then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const r of this.records.values()) {
       if (r.state === 'waiting' || r.state === 'delayed') {
+        const state: AbandonedState = r.state;
         clearTimeout(r.retryTimer);
-        r.state = 'dropped';
+        this.finish(r, 'dropped');
+        this.abandon(r, state, 0);
       } else if (r.state === 'active') {
+        // run() reports it as abandoned once the processor has stopped.
         r.controller?.abort(new ShutdownError());
       }
     }
@@ -139,6 +156,11 @@ export class InProcessQueue implements ReviewQueue {
     await Promise.allSettled([...this.running]);
     await Promise.allSettled([...this.pendingHooks]);
     this.wakeIdle();
+  }
+
+  private abandon(record: JobRecord, state: AbandonedState, took: number): void {
+    this.observe(record, 'abandoned', took);
+    this.track(this.callHook('onAbandoned', record, () => this.opts.hooks.onAbandoned?.(record.job, { jobId: record.id, state })));
   }
 
   private report(job: ReviewJob, result: EnqueueResult): EnqueueResult {
@@ -218,6 +240,7 @@ export class InProcessQueue implements ReviewQueue {
     }
     if (reason instanceof ShutdownError) {
       this.finish(record, 'dropped');
+      this.abandon(record, 'active', took);
       return;
     }
     if (reason instanceof JobTimeoutError) error = reason;
@@ -254,7 +277,7 @@ export class InProcessQueue implements ReviewQueue {
     record.expiresAt = Date.now() + this.opts.dedupeTtlMs;
   }
 
-  private async callHook(name: 'onDeadLetter' | 'onSuperseded', record: JobRecord, call: () => unknown): Promise<void> {
+  private async callHook(name: HookName, record: JobRecord, call: () => unknown): Promise<void> {
     try {
       await call();
     } catch (e) {
