@@ -329,6 +329,24 @@ async function main(): Promise<number> {
       for (const p of perPr) h[p[key]] = (h[p[key]] ?? 0) + 1;
       return h;
     };
+    // Where one review's time goes, from the emulator's request log (REST calls; `at` is when the emulator answered,
+    // after the added latency): token → check run created (auth, duplicate check, PR, config), created → concluded
+    // (files, tree, blobs, analysis, threads), concluded → summary posted (review, threads, summary), and in all.
+    const phases = { setup: [] as number[], review: [] as number[], publish: [] as number[], total: [] as number[] };
+    for (let k = 0; k < N; k++) {
+      const mine = requests.filter((r) => r.url.includes(`/repos/load/svc-${k}/`) || r.url.includes(`/installations/${1000 + k}/`));
+      if (!mine.length) continue;
+      const first = Math.min(...mine.map((r) => r.at));
+      const created = mine.find((r) => r.method === 'POST' && r.route.endsWith('/check-runs'))?.at;
+      const concluded = mine.filter((r) => r.method === 'PATCH' && r.route.includes('/check-runs/')).pop()?.at;
+      const summary = mine.filter((r) => r.method === 'POST' && r.route.endsWith('/comments')).pop()?.at;
+      if (created === undefined || concluded === undefined || summary === undefined) continue;
+      phases.setup.push(created - first);
+      phases.review.push(concluded - created);
+      phases.publish.push(summary - concluded);
+      phases.total.push(summary - first);
+    }
+    const mean = (v: number[]) => (v.length ? +(v.reduce((a, b) => a + b, 0) / v.length / 1000).toFixed(2) : null);
     const killReport = kill && (() => {
       const k = kill;
       const seconds = (ms: number) => +(ms / 1000).toFixed(1);
@@ -377,6 +395,7 @@ async function main(): Promise<number> {
       throughput_reviews_per_min: +((doneAt.size / ((Math.max(...doneAt.values()) - start) / 1000)) * 60).toFixed(1),
       peak_rss_mb: Object.fromEntries(peaks),
       github_requests_per_review: +(requests.length / N).toFixed(1),
+      review_phases_mean_s: { token_to_check_run_created: mean(phases.setup), created_to_concluded: mean(phases.review), concluded_to_summary: mean(phases.publish), total: mean(phases.total), reviews_measured: phases.total.length },
       github_requests_by_route: Object.fromEntries([...byRoute.entries()].sort((a, b) => b[1] - a[1])),
       emulator_schema_violations: emu.violations.length,
       per_pr: {
