@@ -16,7 +16,7 @@ import { createMetrics, queueObserver, type ReviewMetrics } from '../ops/metrics
 import { createOpsHandler, startOpsServer } from '../ops/http.js';
 import { queueLogObserver } from '../ops/logger.js';
 import { exitOnSignals, shutdownPlan, shutdownTimeoutFromEnv } from '../ops/shutdown.js';
-import { queueOptionsFromEnv } from './options.js';
+import { queueOptionsFromEnv, stallSettingsFromEnv } from './options.js';
 import type { QueueHooks, ReviewProcessor } from './types.js';
 import { startWorker } from './worker.js';
 
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     hooks: app.hooks,
     observer: queueObserver(metrics, queueLogObserver(log)),
     env,
-    overrides: { shutdownGraceMs: shutdownPlan(shutdownTimeoutMs).drainMs },
+    overrides: { shutdownGraceMs: shutdownPlan(shutdownTimeoutMs).drainMs, ...stallSettingsFromEnv(env) },
   });
   metrics.watchQueue(handle);
 
