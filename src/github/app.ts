@@ -72,6 +72,11 @@ export interface AppRuntime {
    * Resolves; never exits the process.
    */
   shutdown(): Promise<ShutdownReport>;
+  /**
+   * Registers a clean-up that `shutdown()` runs once the queue has closed (no review runs any more), within what is left
+   * of SHUTDOWN_TIMEOUT_MS, before the process exits: for example closing an analysis thread pool.
+   */
+  onStop(cleanup: () => Promise<void> | void): void;
 }
 
 /** The signal handlers of the most recently loaded app (one set per process). */
@@ -162,6 +167,7 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
       }
     };
     let stopping: Promise<ShutdownReport> | undefined;
+    const cleanups: Array<() => Promise<void> | void> = [];
     const shutdown = (): Promise<ShutdownReport> =>
       (stopping ??= (async () => {
         const started = Date.now();
@@ -175,6 +181,17 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
         // From here the queue refuses jobs: a webhook gets 503. What is left is aborted and concluded as not reviewed.
         const closing = queue.close();
         const closed = await Promise.race([Promise.allSettled([closing, ...inFlight]).then(() => true), after(Math.max(0, shutdownTimeoutMs - (Date.now() - started)), false)]);
+        // Clean-ups registered with onStop (an analysis thread pool, for example): no review runs any more.
+        const cleaning = Promise.allSettled(
+          cleanups.map(async (cleanup) => {
+            try {
+              await cleanup();
+            } catch (err) {
+              log.error({ err }, 'a clean-up at shutdown failed');
+            }
+          }),
+        );
+        await Promise.race([cleaning, after(Math.max(0, shutdownTimeoutMs - (Date.now() - started)), undefined)]);
         await new Promise<void>((resolve) => (opsServer ? opsServer.close(() => resolve()) : resolve()));
         const report: ShutdownReport = { drained, closed, durationMs: Date.now() - started };
         if (drained && closed) log.info({ duration_ms: report.durationMs }, 'stopped: every queued review finished');
@@ -190,6 +207,7 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
       opsServer,
       idle: () => ('idle' in queue && typeof queue.idle === 'function' ? (queue.idle as () => Promise<void>)() : Promise.resolve()),
       shutdown,
+      onStop: (cleanup) => void cleanups.push(cleanup),
     };
     if (options.handleSignals) {
       removeSignalHandlers?.();

@@ -42,6 +42,11 @@ describe('graceful stop of the app (memory mode)', () => {
     await deliver(h, second);
     expect((await h.runtime.queue.counts()).waiting + (await h.runtime.queue.counts()).active).toBeGreaterThan(0);
 
+    const cleaned: string[] = [];
+    h.runtime.onStop(async () => {
+      // Runs once no review runs any more (for example, closing an analysis thread pool).
+      cleaned.push(`queue ${JSON.stringify(await h.runtime.queue.counts())}`);
+    });
     const stopping = h.runtime.shutdown();
     const ready = await fetchReadyz(h);
     expect(ready).toEqual({ status: 503, body: { status: 'shutting_down' } });
@@ -53,6 +58,7 @@ describe('graceful stop of the app (memory mode)', () => {
       expect(emu.summaryOf(p)).toBeDefined();
     }
     expect(h.logs.some((l) => l.msg === 'stopped: every queued review finished')).toBe(true);
+    expect(cleaned).toEqual(['queue {"waiting":0,"active":0,"delayed":0,"deadLettered":0}']);
   });
 
   it('at the deadline concludes the running review and the queued ones as not reviewed, logs each, and answers later webhooks 503', async () => {
