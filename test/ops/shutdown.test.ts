@@ -7,6 +7,7 @@ import { startHarness, stopHarness, type Harness } from '../github/harness.js';
 import { pullRequestEvent } from '../github/payloads.js';
 import { PR_FILES, world } from '../github/world.js';
 import { deferred } from '../queue/helpers.js';
+import { skipRedisTests, TestRedis } from '../queue/redis-server.js';
 
 afterEach(() => {
   stopHarness();
@@ -135,6 +136,31 @@ describe('graceful stop of the app (memory mode)', () => {
     gate.resolve();
     expect(emu.checkRunsFor(pull)).toHaveLength(1);
     expect(verdicts(emu, pull)).toHaveLength(1);
+  });
+});
+
+describe.skipIf(skipRedisTests)('graceful stop of the app (Redis mode)', () => {
+  it('has nothing to drain (the jobs are in Redis), closes its queue, and refuses later webhooks with 503 without queueing them', async () => {
+    const redis = await TestRedis.start();
+    try {
+      const emu = new GitHubEmulator();
+      const { repo, pull } = world(emu);
+      const later = emu.openPull(repo, { files: PR_FILES, author: 'dev' });
+      const h = startHarness(emu, { env: { REDIS_URL: redis.url, QUEUE_NAME: `stop-${Date.now()}`, SHUTDOWN_TIMEOUT_MS: '5000' } });
+      await deliver(h, pull); // queued in Redis; no worker runs here
+      expect((await h.runtime.queue.counts()).waiting).toBe(1);
+      const report = await h.runtime.shutdown();
+      expect(report).toMatchObject({ drained: true, closed: true });
+      expect(report.durationMs).toBeLessThan(2_000);
+      const refused = await h.probot.receive({ id: 'after-stop', name: 'pull_request', payload: pullRequestEvent('opened', later) as never }).then(
+        () => undefined,
+        (e: AggregateError) => [...e.errors][0] as { status?: number },
+      );
+      expect(refused).toMatchObject({ status: 503 });
+      expect(emu.checkRunsFor(pull)).toHaveLength(0); // the app itself never reviews in Redis mode
+    } finally {
+      await redis.destroy();
+    }
   });
 });
 
