@@ -22,6 +22,7 @@ import { handleComment } from './commands.js';
 import { openPullsForSha } from './find-pulls.js';
 import { Lanes } from './lanes.js';
 import { CHECK_NAME } from './limits.js';
+import { closeSharedAnalysisPool, sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
 import type { PublisherOptions } from './publisher.js';
 import { COMMAND_PREFIX, createReviewProcessor, UNREAD_CONFIG, identityResolver, installationClient, instrumenter, writeQueues, type JobExtra } from './worker-processor.js';
 import type { WriteQueueOptions } from './write-queue.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   metrics?: ReviewMetrics;
   /** Defaults to process.env (REDIS_URL, QUEUE_*, METRICS_PORT, METRICS_HOST, METRICS_TOKEN, SHUTDOWN_TIMEOUT_MS). */
   env?: NodeJS.ProcessEnv;
+  /** Where reviews are analysed (default: the process's shared worker-thread pool, sized by ANALYSIS_THREADS). */
+  analysis?: AnalysisPool;
   /**
    * Stop gracefully on SIGTERM and SIGINT (`runtime.shutdown()`), then exit. On for the module's default export, which
    * `probot run` loads; tests call `runtime.shutdown()` themselves.
@@ -74,7 +77,8 @@ export interface AppRuntime {
   shutdown(): Promise<ShutdownReport>;
   /**
    * Registers a clean-up that `shutdown()` runs once the queue has closed (no review runs any more), within what is left
-   * of SHUTDOWN_TIMEOUT_MS, before the process exits: for example closing an analysis thread pool.
+   * of SHUTDOWN_TIMEOUT_MS, before the process exits. The shared analysis pool (when `options.analysis` is not given) is
+   * closed there already.
    */
   onStop(cleanup: () => Promise<void> | void): void;
 }
@@ -119,6 +123,8 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
       metrics,
       writesFor,
       identity: whoAmI,
+      // Created here so a bad ANALYSIS_THREADS or ANALYSIS_TIMEOUT_MS stops start-up; threads start with the first review.
+      analysis: options.analysis ?? sharedAnalysisPool(),
       requeue: (job) => queue.enqueue(job),
       // Nothing was reviewed: the next event for this head may review it.
       onOutcome: (job, outcome, jobId) => {
@@ -167,7 +173,8 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
       }
     };
     let stopping: Promise<ShutdownReport> | undefined;
-    const cleanups: Array<() => Promise<void> | void> = [];
+    // The process's shared analysis pool, when this app uses it, stops last (no review runs any more by then).
+    const cleanups: Array<() => Promise<void> | void> = options.analysis ? [] : [() => closeSharedAnalysisPool()];
     const shutdown = (): Promise<ShutdownReport> =>
       (stopping ??= (async () => {
         const started = Date.now();
