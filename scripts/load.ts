@@ -13,6 +13,10 @@
  * jobs (as its logs tell: started and not finished), starts a replacement worker, and reports which jobs the killed
  * worker held, how long after the kill each was started again (BullMQ stalled-job recovery) and finished, and per PR
  * what the emulator saw: check runs, reviews and summary comments, so a lost or duplicated review shows.
+ *
+ * With --stop-app-after K (in-process mode), once K reviews are concluded it sends SIGTERM to the app, as an orchestrator
+ * does, and reports how long the app took to exit and how every PR ended: reviewed, concluded as not reviewed (the
+ * graceful stop's "could not finish"), left in_progress, or without a check run at all.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -40,6 +44,8 @@ const WORKERS = arg('workers', 2);
 const TIMEOUT_MS = arg('timeout', 1800) * 1000;
 const KILL_AFTER = arg('kill-worker-after', 0);
 if (KILL_AFTER && !REDIS) throw new Error('--kill-worker-after needs --redis (in-process mode has no worker process to kill)');
+const STOP_AFTER = arg('stop-app-after', 0);
+if (STOP_AFTER && REDIS) throw new Error('--stop-app-after is for the in-process mode (it stops the process that runs the reviews)');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -208,6 +214,7 @@ async function main(): Promise<number> {
     return held;
   };
   let kill: { at: number; worker: number; pid?: number; held: JobEvent[]; concludedBefore: number } | undefined;
+  let appStop: { at: number; concludedBefore: number; exitedAt?: number; exit?: number | string | null } | undefined;
 
   const peaks = new Map<string, number>();
   const sample = () => {
@@ -294,6 +301,17 @@ async function main(): Promise<number> {
           await startWorkerProcess();
         }
       }
+      if (STOP_AFTER && !appStop && doneAt.size >= STOP_AFTER) {
+        appStop = { at: performance.now(), concludedBefore: doneAt.size };
+        const stopping = appStop;
+        app.once('exit', (code, signal) => {
+          stopping.exitedAt = performance.now();
+          stopping.exit = signal ?? code;
+        });
+        app.kill('SIGTERM');
+      }
+      // Once the stopped app is gone, nothing more will happen.
+      if (appStop?.exitedAt !== undefined && performance.now() - appStop.exitedAt > 1000) break;
       await sleep(50);
     }
     // Anything still to come (a duplicate) would show within a few seconds.
@@ -406,10 +424,26 @@ async function main(): Promise<number> {
         reviews: histogram('reviews'),
         summary_comments: histogram('summaries'),
       },
+      ...(appStop
+        ? {
+            app_stop: {
+              sigterm_at_s: +((appStop.at - start) / 1000).toFixed(1),
+              reviews_concluded_before: appStop.concludedBefore,
+              exited_after_s: appStop.exitedAt !== undefined ? +((appStop.exitedAt - appStop.at) / 1000).toFixed(1) : null,
+              exit: appStop.exit ?? null,
+              prs_reviewed: perPr.filter((p) => p.verdicts === 1).length,
+              prs_concluded_not_reviewed: pulls.filter((pull) => emu.checkRunsFor(pull).some((r) => r.status === 'completed' && r.output.title === 'Backend Review could not finish')).length,
+              prs_left_in_progress: pulls.filter((pull) => emu.checkRunsFor(pull).some((r) => r.status !== 'completed')).length,
+              prs_without_check_run: perPr.filter((p) => p.checkRuns === 0).length,
+              not_reviewed_summaries: [...new Set(pulls.flatMap((pull) => emu.checkRunsFor(pull).filter((r) => r.output.title === 'Backend Review could not finish').map((r) => (r.output.summary ?? '').split(',')[0])))],
+            },
+          }
+        : {}),
       ...(killReport ? { worker_kill: killReport } : KILL_AFTER ? { worker_kill: 'not done: no worker held a job once the threshold was reached' } : {}),
       problems,
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    if (STOP_AFTER) return appStop?.exitedAt !== undefined && perPr.every((p) => p.checkRuns > 0) && pulls.every((pull) => emu.checkRunsFor(pull).every((r) => r.status === 'completed')) ? 0 : 1;
     return doneAt.size === N && exactlyOnce === N && (!KILL_AFTER || kill) ? 0 : 1;
   } finally {
     clearInterval(sampler);
