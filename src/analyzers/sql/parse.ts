@@ -53,6 +53,8 @@ export interface ParsedStatement {
   endLine: number;
   /** Line of a `location` found in this statement's AST (a byte offset into the parsed text). */
   lineAt(location: number): number;
+  /** Byte offset in the source that the AST's `location` values count from. */
+  offset: number;
 }
 
 export interface SqlParseError {
@@ -164,9 +166,11 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
     }
     return false;
   };
-  const deep = maxNesting(bytes, 0, bytes.length) > MAX_SQL_NESTING;
+  const outline = scanOutline(bytes, 0, bytes.length, bytes.length >= 2 * CHUNK_BYTES ? CHUNK_BYTES : 0);
+  const deep = outline.nesting > MAX_SQL_NESTING;
   if (!deep && runs.length === 0) {
     try {
+      if (outline.cuts.length > 0 && parseChunks(sql, bytes, outline.cuts, lines, lineOffset, out)) return out;
       collect(parser.parseSync(sql), 0, bytes.length, bytes, lines, lineOffset, out);
       return out;
     } catch (err) {
@@ -225,6 +229,46 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
   return out;
 }
 
+/** Files at least twice this size are parsed in pieces of about this many bytes. */
+const CHUNK_BYTES = 128 * 1024;
+
+/**
+ * Parses a large file in chunks cut after top-level semicolons. The WASM parser has no
+ * on-stack replacement, so one call over a whole large file runs entirely in its baseline
+ * code (about three times slower); calls over chunks let the optimised code take over after
+ * the first few, and the JSON of each chunk is small. A cut is a guess from a light scan
+ * (quotes, comments, dollar quotes, parentheses): a cut inside a string, comment, body or
+ * parenthesis leaves that chunk unterminated, which the parser rejects, and a `;` on a line
+ * holding `--` is never cut after, so it is never one hidden in a line comment. Every chunk
+ * parsing cleanly therefore means every cut was a statement boundary, and the statements
+ * are the ones a single call returns. Returns false (leaving `out` as it was) when some
+ * chunk has a syntax error; the caller then parses the whole file as before. Traps throw.
+ */
+function parseChunks(sql: string, bytes: Buffer, cuts: number[], lines: ByteLines, lineOffset: number, out: ParsedSql): boolean {
+  const ascii = sql.length === bytes.length;
+  const statements: ParsedStatement[] = [];
+  const chunkOut: ParsedSql = { statements, errors: [], skipped: out.skipped };
+  const skippedBefore = out.skipped.length;
+  let from = 0;
+  for (let k = 0; k <= cuts.length; k++) {
+    const to = k < cuts.length ? cuts[k] : bytes.length;
+    if (to <= from) continue;
+    const piece = ascii ? sql.slice(from, to) : bytes.subarray(from, to).toString('utf8');
+    let result: any;
+    try {
+      result = parser.parseSync(piece);
+    } catch (err) {
+      if ((err as { sqlDetails?: unknown }).sqlDetails === undefined) throw err;
+      out.skipped.length = skippedBefore;
+      return false;
+    }
+    collect(result, from, to, bytes, lines, lineOffset, chunkOut);
+    from = to;
+  }
+  for (const s of statements) out.statements.push(s);
+  return true;
+}
+
 function collect(
   result: any,
   base: number,
@@ -256,6 +300,7 @@ function collect(
       typeof location === 'number' && location >= 0 ? lines.lineAt(base + location) + lineOffset : lines.lineAt(start) + lineOffset;
     out.statements.push({
       lineAt,
+      offset: base,
       kind,
       ast: raw.stmt[kind],
       text: bytes.subarray(start, stop).toString('utf8'),
@@ -326,9 +371,23 @@ function blankOperatorRuns(bytes: Buffer): [number, number][] {
  * bound on how deep the parser (and the rules after it) would recurse.
  */
 function maxNesting(bytes: Buffer, from: number, to: number): number {
+  return scanOutline(bytes, from, to, 0).nesting;
+}
+
+/**
+ * One pass over the bytes: their nesting (see maxNesting) and, when `chunk` is not 0,
+ * where to cut them into chunks of at least `chunk` bytes: just after a `;` outside
+ * parentheses, quotes and comments, on a line with no `--` before it (see parseChunks).
+ */
+function scanOutline(bytes: Buffer, from: number, to: number, chunk: number): { nesting: number; cuts: number[] } {
+  const cuts: number[] = [];
   let depth = 0;
   let max = 0;
   let operators = 0;
+  let lastCut = from;
+  let seen = from; // bytes before this were searched for newlines
+  let dashFrom = from; // on the current line, bytes before this were searched for `--`
+  let dashOnLine = false;
   for (let i = from; i < to; i++) {
     const c = bytes[i];
     // Binary operators chain into trees as deep as the chain is long: 'a' || 'b' || …, x::a::b.
@@ -359,9 +418,25 @@ function maxNesting(bytes: Buffer, from: number, to: number): number {
         const close = bytes.indexOf(tag, j + 1);
         i = close === -1 || close >= to ? to : close + tag.length - 1;
       }
+    } else if (c === 59 && chunk > 0 && depth === 0 && i + 1 - lastCut >= chunk && to - (i + 1) >= chunk) {
+      // The line of this `;` must not hold `--` before it (even one this scan took for part
+      // of a string): a `;` the parser sees inside a line comment would not end a chunk.
+      // Both searches resume where the last stopped, so a long line is read once.
+      const nl = bytes.subarray(seen, i).lastIndexOf(10);
+      if (nl !== -1) {
+        dashFrom = seen + nl + 1;
+        dashOnLine = false;
+      }
+      if (!dashOnLine) dashOnLine = bytes.subarray(dashFrom, i).indexOf('--') !== -1;
+      dashFrom = Math.max(dashFrom, i - 1);
+      seen = i;
+      if (!dashOnLine) {
+        cuts.push(i + 1);
+        lastCut = i + 1;
+      }
     }
   }
-  return max;
+  return { nesting: max, cuts };
 }
 
 /**
