@@ -282,7 +282,8 @@ function sqlMigration(file: ChangedFile, config: Config, skip: (reason: string) 
     path: file.path,
     framework,
     runnerTransaction: runnerWrapsSql(framework, config),
-    statements: parsed.statements.map((s, index) => ({ ...s, index })),
+    // The parsed statements are this migration's own, so they are numbered in place.
+    statements: parsed.statements.map((s, index) => Object.assign(s, { index })),
     errors: parsed.errors,
     lines: file.content!.split(/\r?\n/),
   };

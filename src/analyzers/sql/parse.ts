@@ -86,8 +86,15 @@ export interface ParsedSql {
  */
 class ByteLines {
   private readonly newlines: number[] = [];
-  constructor(readonly bytes: Buffer) {
+  /** The same text as a string when it is all ASCII (byte offsets are then string indexes). */
+  private readonly ascii: string | undefined;
+  constructor(readonly bytes: Buffer, text: string) {
     for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) this.newlines.push(i);
+    this.ascii = text.length === bytes.length ? text : undefined;
+  }
+  /** The text between two byte offsets. */
+  text(from: number, to: number): string {
+    return this.ascii !== undefined ? this.ascii.slice(from, to) : this.bytes.subarray(from, to).toString('utf8');
   }
   lineAt(byte: number): number {
     let lo = 0;
@@ -153,7 +160,7 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
   const bytes = Buffer.from(text, 'utf8');
   const runs = blankOperatorRuns(bytes);
   const sql = runs.length > 0 ? bytes.toString('utf8') : text;
-  const lines = new ByteLines(bytes);
+  const lines = new ByteLines(bytes, sql);
   const out: ParsedSql = { statements: [], errors: [], skipped: [] };
   let traps = 0;
   const isTrap = (err: unknown) => {
@@ -245,7 +252,6 @@ const CHUNK_BYTES = 128 * 1024;
  * chunk has a syntax error; the caller then parses the whole file as before. Traps throw.
  */
 function parseChunks(sql: string, bytes: Buffer, cuts: number[], lines: ByteLines, lineOffset: number, out: ParsedSql): boolean {
-  const ascii = sql.length === bytes.length;
   const statements: ParsedStatement[] = [];
   const chunkOut: ParsedSql = { statements, errors: [], skipped: out.skipped };
   const skippedBefore = out.skipped.length;
@@ -253,7 +259,7 @@ function parseChunks(sql: string, bytes: Buffer, cuts: number[], lines: ByteLine
   for (let k = 0; k <= cuts.length; k++) {
     const to = k < cuts.length ? cuts[k] : bytes.length;
     if (to <= from) continue;
-    const piece = ascii ? sql.slice(from, to) : bytes.subarray(from, to).toString('utf8');
+    const piece = lines.text(from, to);
     let result: any;
     try {
       result = parser.parseSync(piece);
@@ -303,7 +309,7 @@ function collect(
       offset: base,
       kind,
       ast: raw.stmt[kind],
-      text: bytes.subarray(start, stop).toString('utf8'),
+      text: lines.text(start, stop),
       startLine: lines.lineAt(start) + lineOffset,
       endLine: lines.lineAt(Math.max(start, stop - 1)) + lineOffset,
     });
@@ -315,20 +321,41 @@ const MAX_AST_DEPTH = 2000;
 /** Statements shorter than this are never walked for depth (at most 8 JSON levels per source byte). */
 const MIN_BYTES_FOR_DEEP_TREE = MAX_AST_DEPTH / 8;
 
-/** Depth of a JSON tree, walked without recursion; stops once past `limit`. */
+// The walk's stack, kept between calls (statements are checked one at a time).
+const depthStack: unknown[] = [];
+const depthOf: number[] = [];
+
+/** Depth of a JSON tree, walked without recursion or per-node allocation; stops once past `limit`. */
 function jsonDepth(root: unknown, limit: number): number {
-  const values: unknown[] = [root];
-  const depths: number[] = [1];
+  const values = depthStack;
+  const depths = depthOf;
+  let n = 1;
+  values[0] = root;
+  depths[0] = 1;
   let max = 0;
-  while (values.length > 0) {
-    const value = values.pop();
-    const depth = depths.pop()!;
-    if (depth > max && (max = depth) > limit) return max;
-    if (value !== null && typeof value === 'object') {
-      for (const child of Array.isArray(value) ? value : Object.values(value)) {
+  while (n > 0) {
+    n--;
+    const value = values[n];
+    const depth = depths[n];
+    values[n] = undefined;
+    if (depth > max && (max = depth) > limit) {
+      values.length = 0;
+      return max;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const child = value[i];
         if (child !== null && typeof child === 'object') {
-          values.push(child);
-          depths.push(depth + 1);
+          values[n] = child;
+          depths[n++] = depth + 1;
+        }
+      }
+    } else if (value !== null && typeof value === 'object') {
+      for (const key in value) {
+        const child = (value as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          values[n] = child;
+          depths[n++] = depth + 1;
         }
       }
     }
