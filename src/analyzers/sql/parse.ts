@@ -1,39 +1,129 @@
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import * as libpg from 'libpg-query';
 
-type Parser = Pick<typeof libpg, 'parseSync' | 'scanSync'>;
+/**
+ * The parts of libpg-query's Emscripten module this file calls. Its JS wrapper
+ * (`parseSync`) takes a string, copies it into WASM memory a character at a time and reads
+ * the result back the same way, which for a large migration costs as much as a fifth of the
+ * parse; here the file's UTF-8 bytes are copied in one call and the JSON is decoded in one.
+ * The calls and the result struct are the ones the wrapper of the pinned version makes.
+ */
+interface PgQueryModule {
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _wasm_parse_query_raw(query: number): number;
+  _wasm_free_parse_result(result: number): void;
+  _wasm_scan(query: number): number;
+  _wasm_free_string(ptr: number): void;
+  UTF8ToString(ptr: number): string;
+}
+
+/** A syntax error from the parser; `sqlDetails` tells it apart from a trap. */
+class SqlSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly sqlDetails: { message: string; cursorPosition: number },
+  ) {
+    super(message);
+  }
+}
+
+const utf8 = new TextDecoder();
+
+class Parser {
+  constructor(private readonly m: PgQueryModule) {}
+
+  /** Copies the bytes into WASM memory with a terminating NUL, runs `fn` on them, frees them. */
+  private withInput<T>(bytes: Uint8Array, fn: (ptr: number) => T): T {
+    const ptr = this.m._malloc(bytes.length + 1);
+    if (!ptr) throw new Error('Failed to parse query: memory allocation failed');
+    try {
+      const heap = this.m.HEAPU8;
+      heap.set(bytes, ptr);
+      heap[ptr + bytes.length] = 0;
+      return fn(ptr);
+    } finally {
+      this.m._free(ptr);
+    }
+  }
+
+  private text(ptr: number): string {
+    const heap = this.m.HEAPU8;
+    return utf8.decode(heap.subarray(ptr, heap.indexOf(0, ptr)));
+  }
+
+  /** The parse tree (libpg-query's JSON) of UTF-8 SQL; throws a SqlSyntaxError on a syntax error. */
+  parse(bytes: Uint8Array): any {
+    const m = this.m;
+    return this.withInput(bytes, (query) => {
+      const result = m._wasm_parse_query_raw(query);
+      if (!result) throw new Error('Failed to parse query: memory allocation failed');
+      try {
+        const tree = m.HEAPU32[result >> 2];
+        const error = m.HEAPU32[(result + 8) >> 2];
+        if (error) {
+          const messagePtr = m.HEAPU32[error >> 2];
+          const cursor = m.HEAPU32[(error + 16) >> 2] | 0;
+          const message = messagePtr ? m.UTF8ToString(messagePtr) : 'Unknown error';
+          throw new SqlSyntaxError(message, { message, cursorPosition: cursor > 0 ? cursor - 1 : 0 });
+        }
+        if (!tree) throw new Error('No parse tree generated');
+        return JSON.parse(this.text(tree));
+      } finally {
+        m._wasm_free_parse_result(result);
+      }
+    });
+  }
+
+  /** The Postgres scanner's tokens (byte offsets) of UTF-8 SQL. */
+  scan(bytes: Uint8Array): { tokens?: { start: number; end: number; text: string }[] } {
+    const m = this.m;
+    return this.withInput(bytes, (query) => {
+      const result = m._wasm_scan(query);
+      try {
+        const text = m.UTF8ToString(result);
+        if (text.startsWith('syntax error') || text.startsWith('deparse error') || text.startsWith('ERROR')) throw new Error(text);
+        return JSON.parse(text);
+      } finally {
+        if (result) m._wasm_free_string(result);
+      }
+    });
+  }
+}
+
+async function newParser(): Promise<Parser> {
+  const factory = createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js') as () => Promise<PgQueryModule>;
+  return new Parser(await factory());
+}
 
 // libpg-query is WASM and must be loaded once before the sync API works. Loading is
 // deferred until a review actually contains SQL, so code-only reviews never pay for it.
 let loaded: Promise<void> | undefined;
-let parser: Parser = libpg;
-let instances = 0;
+let parser: Parser | undefined;
 /** Set when the WASM instance trapped (stack overflow): its C stack may be left corrupt. */
 let trapped = false;
 
+/**
+ * Loads the parser. A trap inside the WASM parser (the native stack running out on a very
+ * deep statement) leaves the module's own stack pointer where it was, and after a few dozen
+ * traps every later parse fails. A trapped instance is therefore replaced by a new one
+ * (each call of the Emscripten factory makes an instance with its own memory and stack).
+ */
 export function loadSqlParser(): Promise<void> {
   if (trapped) {
     trapped = false;
-    loaded = freshParser();
+    loaded = undefined;
   }
-  loaded ??= libpg.loadModule();
+  loaded ??= newParser().then((p) => {
+    parser = p;
+  });
   return loaded;
 }
 
-/**
- * A trap inside the WASM parser (the native stack running out on a very deep statement)
- * leaves the module's own stack pointer where it was, and after a few dozen traps every
- * later parse fails. A trapped instance is therefore replaced by a new one, loaded from
- * its own module URL so that nothing is shared with the old one.
- */
-async function freshParser(): Promise<void> {
-  const main = createRequire(import.meta.url).resolve('libpg-query');
-  const url = pathToFileURL(main.replace(/index\.cjs$/, 'index.js'));
-  url.searchParams.set('instance', String(++instances));
-  const mod = (await import(url.href)) as typeof libpg;
-  await mod.loadModule();
-  parser = mod;
+function loadedParser(): Parser {
+  if (!parser) throw new Error('The SQL parser is not loaded: call loadSqlParser() first.');
+  return parser;
 }
 
 /** Deepest bracket nesting passed to the parser; deeper statements are not parsed. */
@@ -177,15 +267,15 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
   const deep = outline.nesting > MAX_SQL_NESTING;
   if (!deep && runs.length === 0) {
     try {
-      if (outline.cuts.length > 0 && parseChunks(sql, bytes, outline.cuts, lines, lineOffset, out)) return out;
-      collect(parser.parseSync(sql), 0, bytes.length, bytes, lines, lineOffset, out);
+      if (outline.cuts.length > 0 && parseChunks(bytes, outline.cuts, lines, lineOffset, out)) return out;
+      collect(loadedParser().parse(bytes), 0, bytes.length, bytes, lines, lineOffset, out);
       return out;
     } catch (err) {
       // One bad statement must not hide the rest: parse piece by piece.
       isTrap(err);
     }
   }
-  for (const [from, to] of splitStatements(sql, bytes)) {
+  for (const [from, to] of splitStatements(bytes)) {
     const run = runs.find(([a, b]) => a < to && b > from);
     if (run) {
       // The blanked run may be all the piece holds, so report it by its own position.
@@ -214,7 +304,7 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
       continue;
     }
     try {
-      collect(parser.parseSync(piece), from, to, bytes, lines, lineOffset, out);
+      collect(loadedParser().parse(bytes.subarray(from, to)), from, to, bytes, lines, lineOffset, out);
     } catch (err) {
       if (isTrap(err)) {
         skip('too deeply nested for the SQL parser; not parsed');
@@ -251,7 +341,7 @@ const CHUNK_BYTES = 128 * 1024;
  * are the ones a single call returns. Returns false (leaving `out` as it was) when some
  * chunk has a syntax error; the caller then parses the whole file as before. Traps throw.
  */
-function parseChunks(sql: string, bytes: Buffer, cuts: number[], lines: ByteLines, lineOffset: number, out: ParsedSql): boolean {
+function parseChunks(bytes: Buffer, cuts: number[], lines: ByteLines, lineOffset: number, out: ParsedSql): boolean {
   const statements: ParsedStatement[] = [];
   const chunkOut: ParsedSql = { statements, errors: [], skipped: out.skipped };
   const skippedBefore = out.skipped.length;
@@ -259,10 +349,9 @@ function parseChunks(sql: string, bytes: Buffer, cuts: number[], lines: ByteLine
   for (let k = 0; k <= cuts.length; k++) {
     const to = k < cuts.length ? cuts[k] : bytes.length;
     if (to <= from) continue;
-    const piece = lines.text(from, to);
     let result: any;
     try {
-      result = parser.parseSync(piece);
+      result = loadedParser().parse(bytes.subarray(from, to));
     } catch (err) {
       if ((err as { sqlDetails?: unknown }).sqlDetails === undefined) throw err;
       out.skipped.length = skippedBefore;
@@ -472,10 +561,10 @@ function scanOutline(bytes: Buffer, from: number, to: number, chunk: number): { 
  * the scanner fails (an unterminated quote), falls back to splitting at line-ending
  * semicolons.
  */
-function splitStatements(sql: string, bytes: Buffer): [number, number][] {
+function splitStatements(bytes: Buffer): [number, number][] {
   const ranges: [number, number][] = [];
   try {
-    const tokens = parser.scanSync(sql).tokens ?? [];
+    const tokens = loadedParser().scan(bytes).tokens ?? [];
     let from = 0;
     let depth = 0;
     // CREATE RULE … ( a; b ) and BEGIN ATOMIC bodies nest statements in parentheses.
