@@ -88,16 +88,26 @@ function emptyTable(known: boolean): TableInfo {
   return { columns: new Map(), indexes: [], notNullChecks: new Set(), pendingNotNullChecks: new Map(), hasPrimaryKey: false, known };
 }
 
+/**
+ * A copy of a table for a new layer. Column and index entries are shared with the original,
+ * so they are never changed in place: a change replaces the entry (see setColumn).
+ */
 function cloneTable(t: TableInfo): TableInfo {
   return {
-    columns: new Map([...t.columns].map(([k, v]) => [k, { ...v }])),
-    indexes: t.indexes.map((i) => ({ ...i, columns: [...i.columns] })),
+    columns: new Map(t.columns),
+    indexes: t.indexes.slice(),
     notNullChecks: new Set(t.notNullChecks),
     pendingNotNullChecks: new Map(t.pendingNotNullChecks),
     hasPrimaryKey: t.hasPrimaryKey,
     known: t.known,
     partitioned: t.partitioned,
   };
+}
+
+/** Changes a column the table has (a new entry: entries may be shared with other layers). */
+function setColumn(t: TableInfo, name: string, change: Partial<ColumnInfo>): void {
+  const c = t.columns.get(name);
+  if (c) t.columns.set(name, { ...c, ...change });
 }
 
 function keys(list: any[] | undefined): string[] {
@@ -229,18 +239,19 @@ export class SchemaModel {
         if (c.indexname) {
           // USING INDEX: the index is already known under its own name.
           const idx = ident(c.indexname);
-          const existing = t.indexes.find((i) => i.name === idx);
-          if (existing && c.conname) {
-            existing.name = ident(c.conname);
+          const at = t.indexes.findIndex((i) => i.name === idx);
+          if (at !== -1 && c.conname) {
+            const renamed = { ...t.indexes[at], name: ident(c.conname) };
+            t.indexes[at] = renamed;
             this.ownIndex.set(idx, null);
-            this.ownIndex.set(existing.name, table);
+            this.ownIndex.set(renamed.name, table);
           }
         } else this.addIndex(table, c.conname ? ident(c.conname) : undefined, cols);
-        if (c.contype === 'CONSTR_PRIMARY') for (const col of cols) { const ci = t.columns.get(col); if (ci) ci.notNull = true; }
+        if (c.contype === 'CONSTR_PRIMARY') for (const col of cols) setColumn(t, col, { notNull: true });
         break;
       }
       case 'CONSTR_NOTNULL':
-        if (column) { const ci = t.columns.get(column); if (ci) ci.notNull = true; }
+        if (column) setColumn(t, column, { notNull: true });
         break;
       case 'CONSTR_CHECK': {
         const col = notNullCheckColumn(c);
@@ -350,21 +361,16 @@ export class SchemaModel {
               t.notNullChecks.delete(col);
               break;
             case 'AT_AlterColumnType': {
-              const c = t.columns.get(col);
               const type = typeInfo(cmd.def?.ColumnDef?.typeName);
-              if (c && type) c.type = type;
+              if (type) setColumn(t, col, { type });
               break;
             }
-            case 'AT_SetNotNull': {
-              const c = t.columns.get(col);
-              if (c) c.notNull = true;
+            case 'AT_SetNotNull':
+              setColumn(t, col, { notNull: true });
               break;
-            }
-            case 'AT_DropNotNull': {
-              const c = t.columns.get(col);
-              if (c) c.notNull = false;
+            case 'AT_DropNotNull':
+              setColumn(t, col, { notNull: false });
               break;
-            }
             case 'AT_AddConstraint':
               this.addConstraint(table, cmd.def?.Constraint);
               break;
