@@ -185,7 +185,8 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   }
 
   const filesByPath = new Map(changeSet.files.map((f) => [f.path, f]));
-  const contents = new Map<string, string[]>();
+  // A migration's lines are the same split of its content: not split again.
+  const contents = new Map<string, string[]>(migrations.map((m) => [m.path, m.lines]));
   const linesOf = (path: string) => {
     let lines = contents.get(path);
     if (!lines) {

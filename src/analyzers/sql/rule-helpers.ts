@@ -149,13 +149,19 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opt
   const migration = rule.migration;
   const guidance = rule.meta.guidance;
   const cited = new WeakMap<object, any>();
+  // The engine passes one context for all statements of a migration: the last one is
+  // remembered (weakly, so a finished review is not kept alive by it).
+  let last: WeakRef<{ ctx: object; cited: any }> | undefined;
   const withCitation = <C extends { report: (r: import('../../rule.js').Report) => void }>(ctx: C): C => {
+    const hit = last?.deref();
+    if (hit?.ctx === ctx) return hit.cited;
     let c = cited.get(ctx);
     if (!c) {
       c = Object.create(ctx);
       c.report = (r: import('../../rule.js').Report) => ctx.report({ ...r, message: cite(r.message, guidance) });
       cited.set(ctx, c);
     }
+    last = new WeakRef({ ctx, cited: c });
     return c;
   };
   const skip = (m: Migration) => !opts.rollbackScripts && isRollback(m);
@@ -167,9 +173,14 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opt
 }
 
 const rollbackCache = new WeakMap<Migration, boolean>();
+let lastMigration: WeakRef<Migration> | undefined;
+let lastIsRollback = false;
 function isRollback(m: Migration): boolean {
+  if (lastMigration?.deref() === m) return lastIsRollback;
   let v = rollbackCache.get(m);
   if (v === undefined) rollbackCache.set(m, (v = isRollbackScript(m.path)));
+  lastMigration = new WeakRef(m);
+  lastIsRollback = v;
   return v;
 }
 
