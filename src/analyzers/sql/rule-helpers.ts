@@ -148,20 +148,18 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opt
   const sql = rule.sql;
   const migration = rule.migration;
   const guidance = rule.meta.guidance;
-  const cited = new WeakMap<object, any>();
-  // The engine passes one context for all statements of a migration: the last one is
-  // remembered (weakly, so a finished review is not kept alive by it).
-  let last: WeakRef<{ ctx: object; cited: any }> | undefined;
+  // The citing context is kept on the context itself, under a key of this rule's own: the
+  // engine passes one context object for all statements of a migration, and a property
+  // read is cheaper than a WeakMap lookup once per statement and rule.
+  const cited = Symbol(rule.meta.id);
   const withCitation = <C extends { report: (r: import('../../rule.js').Report) => void }>(ctx: C): C => {
-    const hit = last?.deref();
-    if (hit?.ctx === ctx) return hit.cited;
-    let c = cited.get(ctx);
-    if (!c) {
-      c = Object.create(ctx);
+    const own = ctx as C & { [cited]?: C };
+    let c = own[cited];
+    if (!c || Object.getPrototypeOf(c) !== ctx) {
+      c = Object.create(ctx) as C;
       c.report = (r: import('../../rule.js').Report) => ctx.report({ ...r, message: cite(r.message, guidance) });
-      cited.set(ctx, c);
+      if (Object.isExtensible(ctx)) own[cited] = c;
     }
-    last = new WeakRef({ ctx, cited: c });
     return c;
   };
   const skip = (m: Migration) => !opts.rollbackScripts && isRollback(m);
@@ -172,16 +170,15 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opt
   };
 }
 
-const rollbackCache = new WeakMap<Migration, boolean>();
-let lastMigration: WeakRef<Migration> | undefined;
+// Rules ask once per statement; the answer depends on the path alone.
+let lastPath: string | undefined;
 let lastIsRollback = false;
 function isRollback(m: Migration): boolean {
-  if (lastMigration?.deref() === m) return lastIsRollback;
-  let v = rollbackCache.get(m);
-  if (v === undefined) rollbackCache.set(m, (v = isRollbackScript(m.path)));
-  lastMigration = new WeakRef(m);
-  lastIsRollback = v;
-  return v;
+  if (m.path !== lastPath) {
+    lastIsRollback = isRollbackScript(m.path);
+    lastPath = m.path;
+  }
+  return lastIsRollback;
 }
 
 export function isRollbackScript(path: string): boolean {
