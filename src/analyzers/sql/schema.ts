@@ -129,6 +129,9 @@ export function notNullCheckColumn(constraint: any): string | undefined {
  * migrations in the same folder, then advanced statement by statement. Everything not
  * understood is left unknown, and rules stay quiet on unknowns.
  */
+/** Longest chain of frozen layers below a model (see compact). */
+const MAX_LAYERS = 16;
+
 export class SchemaModel {
   // Copy-on-write layers: clone() freezes the current layer and both the original and the
   // clone stack a new, empty layer on top of it. A table is copied into a layer only when
@@ -143,8 +146,7 @@ export class SchemaModel {
     frozen.own = this.own;
     frozen.ownIndex = this.ownIndex;
     frozen.parent = this.parent;
-    frozen.depth = (this.parent?.depth ?? 0) + 1;
-    if (frozen.depth > 16) frozen.flatten();
+    frozen.compact();
     this.own = new Map();
     this.ownIndex = new Map();
     this.parent = frozen;
@@ -153,22 +155,34 @@ export class SchemaModel {
     return copy;
   }
 
-  /** Merges a frozen chain into one layer, so lookups stay short. */
-  private flatten(): void {
-    const chain: SchemaModel[] = [];
-    for (let m: SchemaModel | undefined = this; m; m = m.parent) chain.push(m);
-    const tables = new Map<string, TableInfo | null>();
-    const indexes = new Map<string, string | null>();
-    for (let i = chain.length - 1; i >= 0; i--) {
-      for (const [k, v] of chain[i].own) tables.set(k, v);
-      for (const [k, v] of chain[i].ownIndex) indexes.set(k, v);
+  private get size(): number {
+    return this.own.size + this.ownIndex.size;
+  }
+
+  /**
+   * Keeps the chain of frozen layers under a new frozen layer short, so lookups stay fast,
+   * without copying the whole schema every few clones: the new layer absorbs the layers
+   * below it while they are not much larger than it (layer sizes then grow geometrically
+   * down the chain, so an entry is copied a logarithmic number of times), and an empty
+   * layer simply takes the maps of the one below. Layers below are shared with other
+   * clones and never changed; only this layer, not yet shared, gets new maps.
+   */
+  private compact(): void {
+    for (let below = this.parent; below; below = this.parent) {
+      if (this.size === 0) {
+        this.own = below.own;
+        this.ownIndex = below.ownIndex;
+      } else if (below.size <= 2 * this.size || below.depth >= MAX_LAYERS) {
+        const tables = new Map(below.own);
+        for (const [k, v] of this.own) tables.set(k, v);
+        const indexes = new Map(below.ownIndex);
+        for (const [k, v] of this.ownIndex) indexes.set(k, v);
+        this.own = tables;
+        this.ownIndex = indexes;
+      } else break;
+      this.parent = below.parent;
     }
-    for (const [k, v] of tables) if (v === null) tables.delete(k);
-    for (const [k, v] of indexes) if (v === null) indexes.delete(k);
-    this.own = tables;
-    this.ownIndex = indexes;
-    this.parent = undefined;
-    this.depth = 1;
+    this.depth = (this.parent?.depth ?? 0) + 1;
   }
 
   private lookup(name: string): TableInfo | undefined {
