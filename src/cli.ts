@@ -8,6 +8,7 @@ import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile } from './confi
 import { parseByteSize, type Config } from './config/schema.js';
 import { review } from './engine.js';
 import type { ChangeSet, ReviewResult } from './model.js';
+import { AnalysisPool, AnalysisTimeoutError, closeSharedAnalysisPool, poolOptionsFromEnv } from './pool/pool.js';
 import { toJson } from './reporters/json.js';
 import { toMarkdown } from './reporters/markdown.js';
 import { toSarif } from './reporters/sarif.js';
@@ -65,6 +66,7 @@ interface CommonOptions {
   config?: string;
   failOn?: string;
   color?: boolean;
+  isolate?: boolean;
 }
 
 export interface CliIO {
@@ -80,7 +82,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const run = async (makeChangeSet: (config: Config) => Promise<ChangeSet>, opts: CommonOptions) => {
     const config = await resolveConfig(io.cwd, opts.config, opts.failOn);
     const changeSet = await makeChangeSet(config);
-    const result = await review(changeSet, config);
+    const result = opts.isolate ? await reviewInThread(changeSet, config, io) : await review(changeSet, config);
     io.stdout(render(result, opts.format, opts.color ?? io.isTTY));
     status = result.failed ? EXIT.failed : EXIT.ok;
   };
@@ -98,7 +100,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
       .option('-c, --config <file>', `config file (default: ${CONFIG_PATH} at the repository root)`)
       .addOption(new Option('--fail-on <level>', 'override fail_on from the config').choices(['error', 'warning', 'never']))
-      .option('--no-color', 'plain text output');
+      .option('--no-color', 'plain text output')
+      .option('--isolate', 'analyse in a worker thread: a file whose analysis runs past limits.max_analysis_time_per_file is skipped with a note instead of hanging (costs about half a second to start)');
 
   common(program.command('scan').argument('[paths...]', 'files or folders (default: the current folder)'))
     .description('analyse whole files: every line counts as changed')
@@ -143,12 +146,22 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ConfigError || err instanceof SourceError || err instanceof TraceError) {
+    if (err instanceof ConfigError || err instanceof SourceError || err instanceof TraceError || err instanceof AnalysisTimeoutError) {
       io.stderr(`backend-review: ${err.message}\n`);
       return EXIT.usage;
     }
     io.stderr(`backend-review: unexpected error: ${(err as Error).stack ?? err}\n`);
     return EXIT.usage;
+  }
+}
+
+/** `--isolate`: one review in one worker thread, under the per-file and whole-review time budgets. */
+async function reviewInThread(changeSet: ChangeSet, config: Config, io: CliIO): Promise<ReviewResult> {
+  const pool = new AnalysisPool({ ...poolOptionsFromEnv(), threads: 1 });
+  try {
+    return await pool.review(changeSet, config, { log: { warn: (_fields, msg) => io.stderr(`backend-review: ${msg}\n`) } });
+  } finally {
+    await pool.destroy();
   }
 }
 
@@ -166,7 +179,9 @@ if (invokedDirectly()) {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stdout.isTTY),
-  }).then((code) => {
+  }).then(async (code) => {
     process.exitCode = code;
+    // CI mode's threads; idle threads would not hold the process open, but stop them rather than leave it to exit.
+    await closeSharedAnalysisPool();
   });
 }

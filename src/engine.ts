@@ -21,6 +21,11 @@ type RawFinding = Omit<Finding, 'fingerprint'>;
 export interface ReviewOptions {
   /** Replace the rule registry (tests run single rules this way). */
   rules?: Rule[];
+  /**
+   * Told the path of the file the review starts work on, and undefined when it moves on to work across files.
+   * The analysis pool's watchdog times each file by it (src/pool/).
+   */
+  onFile?: (path: string | undefined) => void;
 }
 
 
@@ -32,6 +37,7 @@ export interface ReviewOptions {
 export async function review(changeSet: ChangeSet, config: Config, options: ReviewOptions = {}): Promise<ReviewResult> {
   const started = performance.now();
   const rules = (options.rules ?? RULES).filter((r) => ruleEnabled(r, config));
+  const onFile = options.onFile ?? (() => undefined);
   const raw: RawFinding[] = [];
   const skipped: { path: string; reason: string }[] = [];
 
@@ -90,6 +96,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   if (migrationFiles.length > 0 && (sqlRules.length > 0 || rules.some((r) => r.change))) {
     await loadSqlParser();
     for (const { file, kinds } of migrationFiles) {
+      onFile(file.path);
       let migration: Migration | undefined;
       try {
         migration = kinds.has('sql-migration')
@@ -107,8 +114,12 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
         if (probe.unanalysable) skipped.push({ path: file.path, reason: probe.unanalysable.replace('code rules', 'migration rules') });
       }
     }
+    onFile(undefined);
     await attachSchemaModels(migrations, changeSet.tree, config, changeSet);
-    for (const migration of migrations) runMigrationRules(migration, sqlRules, config, reporter, guard);
+    for (const migration of migrations) {
+      onFile(migration.path);
+      runMigrationRules(migration, sqlRules, config, reporter, guard);
+    }
   }
 
   // Code: parse once, one traversal, nodes dispatched by kind to the rules that asked.
@@ -130,6 +141,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   if (codeRules.length > 0) {
     for (const { file, kinds } of present) {
       if (!kinds.has('code')) continue;
+      onFile(file.path);
       const cf = codeFile(file.path)!;
       if (cf.unanalysable) {
         skipped.push({ path: file.path, reason: cf.unanalysable });
@@ -160,6 +172,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     for (const { file, kinds } of present) {
       const wanted = textRules.filter((r) => r.text!.kinds.some((k) => kinds.has(k)));
       if (wanted.length === 0) continue;
+      onFile(file.path);
       const text = file.content!;
       const textFile = { path: file.path, text, lines: text.split(/\r?\n/), kinds, file };
       for (const rule of wanted) guard(rule, file.path, () => rule.text!.check({ config, file: textFile, report: reporter(rule, file.path) }));
@@ -167,6 +180,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   }
 
   // The change as a whole: cross-file and base-versus-head rules.
+  onFile(undefined);
   for (const rule of rules.filter((r) => r.change)) {
     try {
       await rule.change!({ config, files: analyzed, tree: changeSet.tree, migrations, codeFile, report: reporter(rule, '') });
@@ -205,7 +219,8 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   const inScope = dropSuperseded(configured, rules).filter((f) => onChangedLines(f, changeSet.mode, filesByPath.get(f.path)));
   const findings = assignFingerprints(inScope, linesOf).sort(byLocation);
 
-  const touched = touchedKinds(present, codeFile);
+  const touched = touchedKinds(present, (path) => (onFile(path), codeFile(path)));
+  onFile(undefined);
   const checklist = evaluateChecklist(touched, rules.map((r) => r.meta), findings);
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
   const byArea: Record<string, number> = {};

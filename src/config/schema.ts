@@ -22,6 +22,13 @@ const byteSize = z.union([
   z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb)?\s*$/i, 'expected a size such as 1048576, "512KB" or "1MB"'),
 ]);
 
+// A duration such as 10 (seconds), "10s" or "500ms", from 100 ms to 5 minutes.
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/i;
+const duration = z
+  .union([z.number(), z.string().regex(DURATION, 'expected a duration such as 10, "10s" or "500ms"')])
+  // A malformed string was already reported by the regex (zod runs the refinement anyway).
+  .refine((v) => (typeof v === 'string' && !DURATION.test(v)) || (parseDuration(v) >= 100 && parseDuration(v) <= 300_000), 'expected a duration from 100ms to 300s');
+
 export const configSchema = z.strictObject({
   fail_on: z.enum(['error', 'warning', 'never']).default('error'),
   include: globList.default(['**']),
@@ -45,6 +52,8 @@ export const configSchema = z.strictObject({
   limits: z
     .strictObject({
       max_file_size: byteSize.default(1024 * 1024),
+      /** A file whose analysis runs longer is skipped with a note (the review runs in a worker thread). */
+      max_analysis_time_per_file: duration.default(10),
     })
     .prefault({}),
   github: z
@@ -65,6 +74,14 @@ export function parseByteSize(value: number | string): number {
   const unit = (m[2] ?? 'b').toLowerCase();
   const factor = unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1;
   return Math.round(Number(m[1]) * factor);
+}
+
+/** A duration in milliseconds: a number is seconds, a string says `s` or `ms` (seconds without a unit). */
+export function parseDuration(value: number | string): number {
+  if (typeof value === 'number') return Math.round(value * 1000);
+  const m = DURATION.exec(value);
+  if (!m) throw new Error(`invalid duration ${value}`);
+  return Math.round(Number(m[1]) * ((m[2] ?? 's').toLowerCase() === 'ms' ? 1 : 1000));
 }
 
 export function areaEnabled(config: Config, area: string): boolean {

@@ -7,6 +7,7 @@ import { handleComment } from './commands.js';
 import { openPullsForSha } from './find-pulls.js';
 import { Lanes } from './lanes.js';
 import { CHECK_NAME } from './limits.js';
+import { sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
 import type { PublisherOptions } from './publisher.js';
 import { COMMAND_PREFIX, createReviewProcessor, UNREAD_CONFIG, identityResolver, installationClient, instrumenter, writeQueues, type JobExtra } from './worker-processor.js';
 import type { WriteQueueOptions } from './write-queue.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   metrics?: ReviewMetrics;
   /** Defaults to process.env (REDIS_URL, QUEUE_*). */
   env?: NodeJS.ProcessEnv;
+  /** Where reviews are analysed (default: the process's shared worker-thread pool, sized by ANALYSIS_THREADS). */
+  analysis?: AnalysisPool;
 }
 
 /** What one loaded app runs on: its queue, metrics and ops endpoints. */
@@ -69,6 +72,8 @@ export function createApp(options: AppOptions = {}): BackendReviewApp {
       metrics,
       writesFor,
       identity: whoAmI,
+      // Created here so a bad ANALYSIS_THREADS or ANALYSIS_TIMEOUT_MS stops start-up; threads start with the first review.
+      analysis: options.analysis ?? sharedAnalysisPool(),
       requeue: (job) => queue.enqueue(job),
       // Nothing was reviewed: the next event for this head may review it.
       onOutcome: (job, outcome, jobId) => {

@@ -3,14 +3,14 @@ import { resolve } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { review } from '../engine.js';
 import type { ReviewResult } from '../model.js';
+import { AnalysisTimeoutError, sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
 import { toSarif } from '../reporters/sarif.js';
 import { toText } from '../reporters/text.js';
 import { CheckRun } from './check-run.js';
 import type { GitHubClient, Logger, PullRef } from './client.js';
 import { loadPullChangeSet } from './pr-source.js';
-import { runReview } from './run-review.js';
+import { concludeAfterFailure, runReview } from './run-review.js';
 import { WriteQueue } from './write-queue.js';
 
 export const CI_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -31,6 +31,8 @@ export interface CiModeOptions {
   writes?: WriteQueue;
   /** Tests: the Octokit to use instead of one built from GITHUB_TOKEN and GITHUB_API_URL. */
   octokit?: GitHubClient;
+  /** Where the analysis runs (default: the process's shared worker-thread pool). */
+  analysis?: AnalysisPool;
 }
 
 class UsageError extends Error {}
@@ -127,6 +129,7 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
   }
   if (options.failOn) config = { ...config, fail_on: options.failOn };
 
+  const analysis = options.analysis ?? sharedAnalysisPool();
   const writes = options.writes ?? new WriteQueue({ log: { warn: (o, m) => log.warn(o, m) } });
   const publisher = {
     writes,
@@ -148,12 +151,17 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
   }
   if (check) {
     try {
-      const outcome = await runReview({ octokit, pull, headSha, config, publisher, log, check, rethrow: true, onPublished: (r) => (result = r) });
+      const outcome = await runReview({ octokit, pull, headSha, config, publisher, log, check, rethrow: true, analysis, onPublished: (r) => (result = r) });
       if (outcome === 'stale') {
         options.stderr(`backend-review: ${where} is no longer the head of the pull request; the check run is cancelled and nothing was posted.\n`);
         return CI_EXIT.ok;
       }
     } catch (err) {
+      if (err instanceof AnalysisTimeoutError) {
+        await concludeAfterFailure(check, err, log);
+        options.stderr(`backend-review: ${err.message}. The check run on ${where} is concluded neutral with that reason and nothing else was posted.\n`);
+        return CI_EXIT.ok;
+      }
       if (!isReadOnly(err)) {
         await check.conclude('neutral', 'Backend Review could not finish', `GitHub answered ${(err as { status?: number }).status ?? 'with an error'} while publishing. The findings are in the CI job log.`).catch(() => undefined);
         throw err;
@@ -165,7 +173,13 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
   if (!result) {
     // Read-only: reading still works, so review the same files the App would and report them locally.
     const loaded = await loadPullChangeSet(octokit, pull, headSha, config);
-    result = await review(loaded.changeSet, config);
+    try {
+      result = await analysis.review(loaded.changeSet, config, { log: { warn: (o, m) => log.warn(o, m) } });
+    } catch (err) {
+      if (!(err instanceof AnalysisTimeoutError)) throw err;
+      options.stderr(`backend-review: ${err.message}. ${readOnlyReason}, so nothing was posted on ${where} either.\n`);
+      return CI_EXIT.ok;
+    }
   }
 
   options.stdout(toText(result, { color: options.color ?? false }));

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { review } from '../engine.js';
 import type { ReviewResult } from '../model.js';
+import { sharedAnalysisPool, type AnalysisMetrics, type AnalysisPool } from '../pool/pool.js';
 import { CheckRun, conclusionFor, type Conclusion } from './check-run.js';
 import type { GitHubClient, Logger, PullRef } from './client.js';
 import { loadPullChangeSet } from './pr-source.js';
@@ -27,6 +27,10 @@ export interface RunReviewInput {
   rethrow?: boolean;
   /** Called once the result is published, with the conclusion posted. */
   onPublished?: (result: ReviewResult, conclusion: Conclusion) => void;
+  /** Where the analysis runs: the process's shared worker-thread pool unless given (src/pool/pool.ts). */
+  analysis?: AnalysisPool;
+  /** Counts files skipped for the per-file time budget and reviews stopped by the whole budget. */
+  metrics?: AnalysisMetrics;
 }
 
 /**
@@ -48,10 +52,18 @@ export async function runReview(input: RunReviewInput): Promise<ReviewOutcome> {
     const summary = await findSummary(octokit, pull, input.publisher.botLogin);
     const state = summary?.state ?? { ignores: [] };
     const config = withIgnores(input.config, state.ignores.map((i) => i.rule));
-    const result = await review(loaded.changeSet, config);
+    // In a worker thread: a pathological file is skipped past its time budget; a review past the whole budget
+    // throws AnalysisTimeoutError (a PermanentJobError: retrying the same commit would time out again).
+    let result: ReviewResult | undefined;
+    try {
+      result = await (input.analysis ?? sharedAnalysisPool()).review(loaded.changeSet, config, { signal: input.signal, log, metrics: input.metrics });
+    } catch (err) {
+      // The signal stops the analysis thread too; that is handled as an abort below, not as a failure.
+      if (!input.signal?.aborted) throw err;
+    }
 
     stopIfAborted();
-    if (input.signal?.aborted) {
+    if (input.signal?.aborted || !result) {
       log.info({ pull: pull.pullNumber, headSha }, 'review aborted before publishing');
       await check.conclude('cancelled', 'Superseded', 'This review was stopped before anything was posted; a newer review of this pull request replaces it.');
       return 'stale';

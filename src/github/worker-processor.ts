@@ -3,6 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createProbot, type Probot } from 'probot';
 import type { Config } from '../config/schema.js';
 import { instrumentOctokit, type HookableOctokit, type ReviewMetrics } from '../ops/metrics.js';
+import { closeSharedAnalysisPool, sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
 import { jobLogger } from '../ops/logger.js';
 import { createReviewQueue } from '../queue/index.js';
 import { PermanentJobError, type EnqueueResult, type JobRunInfo, type QueueHooks, type ReviewJob, type ReviewProcessor, type ReviewQueue } from '../queue/types.js';
@@ -108,6 +109,8 @@ export interface ReviewProcessorDeps {
   identity: () => Promise<Identity>;
   /** Enqueues a review of the PR's current head when this job's commit turned out stale. */
   requeue?: (job: ReviewJob) => Promise<EnqueueResult>;
+  /** Where reviews are analysed (default: the process's shared worker-thread pool). */
+  analysis?: AnalysisPool;
   /** Told how each job ended (the app releases its duplicate-event claim when nothing was reviewed). */
   onOutcome?: (job: ReviewJob, outcome: ReviewOutcome | 'dead_lettered' | 'superseded', jobId: string) => void;
 }
@@ -251,6 +254,8 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
       signal,
       check: await check(),
       rethrow: true,
+      analysis: deps.analysis,
+      metrics: deps.metrics,
       onPublished: (result, conclusion) => {
         deps.metrics?.recordReview(conclusion, seconds());
         deps.metrics?.recordFindings(result.findings);
@@ -305,10 +310,19 @@ export async function createWorkerProcessor(deps: WorkerDeps): Promise<WorkerPro
     metrics: deps.metrics,
     writesFor: writeQueues(undefined, deps.logger),
     identity: identityResolver(app),
+    // Created here so a bad ANALYSIS_THREADS or ANALYSIS_TIMEOUT_MS stops start-up.
+    analysis: sharedAnalysisPool(),
     requeue: async (job) => {
       producer ??= createReviewQueue({ processor: async () => undefined, env: deps.env });
       return producer.enqueue(job);
     },
   });
-  return { processor, hooks, close: async () => void (await producer?.close()) };
+  return {
+    processor,
+    hooks,
+    close: async () => {
+      await producer?.close();
+      await closeSharedAnalysisPool();
+    },
+  };
 }

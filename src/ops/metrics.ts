@@ -24,12 +24,15 @@ export interface ReviewMetrics {
   readonly queueJobs: Counter<'outcome'>;
   readonly enqueued: Counter<'status'>;
   readonly webhookToConclusion: Histogram<'outcome'>;
+  readonly analysisTimeouts: Counter<'scope'>;
   /** One concluded review: its check-run conclusion and how long the analysis and publishing took. */
   recordReview(conclusion: string, durationSeconds: number): void;
   /** The findings one review published (only the rule id is used as a label). */
   recordFindings(findings: Iterable<{ ruleId: string }>): void;
   /** One GitHub API response (or a network failure: status undefined). */
   recordGithubResponse(method: string, status: number | undefined): void;
+  /** A file skipped for the per-file analysis time budget (`file`), or a review stopped by the whole budget (`review`). */
+  recordAnalysisTimeout(scope: 'file' | 'review'): void;
   /** Where the queue-depth gauge reads from when /metrics is scraped. */
   watchQueue(queue: Pick<ReviewQueue, 'counts'>): void;
 }
@@ -120,6 +123,12 @@ export function createMetrics(options: MetricsOptions = {}): ReviewMetrics {
     buckets: E2E_BUCKETS,
     registers: [registry],
   });
+  const analysisTimeouts = new Counter({
+    name: `${p}analysis_timeouts_total`,
+    help: 'Analysis time budgets run out: scope "file" = a file skipped for limits.max_analysis_time_per_file, "review" = a review stopped (ANALYSIS_TIMEOUT_MS, or too many slow files).',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -132,6 +141,7 @@ export function createMetrics(options: MetricsOptions = {}): ReviewMetrics {
     queueJobs,
     enqueued,
     webhookToConclusion,
+    analysisTimeouts,
     recordReview(conclusion, durationSeconds) {
       reviews.inc({ conclusion: CONCLUSIONS.has(conclusion) ? conclusion : 'other' });
       if (Number.isFinite(durationSeconds) && durationSeconds >= 0) reviewDuration.observe(durationSeconds);
@@ -143,6 +153,9 @@ export function createMetrics(options: MetricsOptions = {}): ReviewMetrics {
       const m = method.toUpperCase();
       const s = status === undefined ? 'network' : Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
       githubRequests.inc({ method: METHODS.has(m) ? m : 'OTHER', status: s });
+    },
+    recordAnalysisTimeout(scope) {
+      analysisTimeouts.inc({ scope: scope === 'review' ? 'review' : 'file' });
     },
     watchQueue(queue) {
       queueSource = queue;

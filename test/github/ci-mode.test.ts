@@ -7,6 +7,7 @@ import { runCli } from '../../src/cli.js';
 import { GitHubEmulator } from '../../src/emulator/index.js';
 import { runCiMode } from '../../src/github/ci-mode.js';
 import { WriteQueue } from '../../src/github/write-queue.js';
+import { AnalysisPool } from '../../src/pool/pool.js';
 import type { Pull } from '../../src/emulator/state.js';
 import { BASE_FILES, INDEX_MIGRATION, PR_FILES } from './world.js';
 
@@ -33,9 +34,9 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
-function setup(files: Record<string, string> = BASE_FILES): { pull: Pull; env: NodeJS.ProcessEnv } {
+function setup(files: Record<string, string> = BASE_FILES, prFiles: Record<string, string> = PR_FILES): { pull: Pull; env: NodeJS.ProcessEnv } {
   const repo = emu.createRepo('acme', 'orders', files);
-  const pull = emu.openPull(repo, { files: PR_FILES, author: 'dev' });
+  const pull = emu.openPull(repo, { files: prFiles, author: 'dev' });
   const eventPath = join(dir, 'event.json');
   writeFileSync(eventPath, JSON.stringify({ action: 'synchronize', number: pull.number, pull_request: { number: pull.number, head: { sha: pull.headSha } } }));
   return { pull, env: { GITHUB_TOKEN: 'ghs_actions_token', GITHUB_REPOSITORY: 'acme/orders', GITHUB_EVENT_PATH: eventPath, GITHUB_API_URL: 'https://api.github.com', GITHUB_ACTIONS: 'true' } };
@@ -133,6 +134,24 @@ describe('backend-review review --github (CI mode)', () => {
     expect(out.stderr).not.toContain('read-only');
     expect(emu.checkRunsFor(pull)[0].conclusion).toBe('failure');
   });
+
+  it('an analysis past its whole-review budget concludes the check run neutral, says why and does not fail the job', async () => {
+    const { pull, env } = setup(BASE_FILES, { ...PR_FILES, 'db/migrations/20240613_hang-forever.sql': 'SELECT 1;\n' });
+    // The real analysis in a thread, except that a file named *hang-forever* spins without end; the budget is 1 s.
+    const analysis = new AnalysisPool({ threads: 1, reviewTimeoutMs: 1000, worker: new URL('../pool/hanging-worker.ts', import.meta.url) });
+    const { out, io } = capture();
+    try {
+      const status = await runCiMode({ env, cwd: dir, ...io, version: '0.0.0-test', writes: fast(), analysis });
+      expect(status).toBe(0);
+    } finally {
+      await analysis.destroy();
+    }
+    const [run] = emu.checkRunsFor(pull).filter((r) => r.headSha === pull.headSha);
+    expect(run.conclusion).toBe('neutral');
+    expect(run.output.summary).toContain('analysis took longer than 1 s in total; stopped');
+    expect(out.stderr).toContain('analysis took longer than 1 s in total; stopped. The check run on acme/orders#1');
+    expect(emu.summaryOf(pull)).toBeUndefined();
+  }, 30_000);
 
   it('says what is missing outside a pull request job (exit 2)', async () => {
     const { io, out } = capture();

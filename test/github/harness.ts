@@ -6,6 +6,7 @@ import { Probot, ProbotOctokit } from 'probot';
 import { GitHubEmulator } from '../../src/emulator/index.js';
 import { createApp, type AppRuntime } from '../../src/github/app.js';
 import { createMetrics } from '../../src/ops/metrics.js';
+import type { AnalysisPool } from '../../src/pool/pool.js';
 
 export const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   maxAttempts?: number;
   /** The app's environment (REDIS_URL, QUEUE_*); empty by default, so the in-process queue is used. */
   env?: NodeJS.ProcessEnv;
+  /** Where reviews are analysed; default the shared worker-thread pool (test/setup/analysis-pool.ts stops it). */
+  analysis?: AnalysisPool;
 }
 
 /**
@@ -77,6 +80,7 @@ export function startHarness(existing?: GitHubEmulator, options: HarnessOptions 
     metrics: createMetrics({ defaultMetrics: false }),
     // In-process queue whatever the machine's environment says; no real pauses between tries.
     env: options.env ?? {},
+    analysis: options.analysis,
     queue: { retry: { maxAttempts: options.maxAttempts ?? 1, baseDelayMs: 1, maxDelayMs: 2 } },
   });
   const loaded = probot.load(appFn);

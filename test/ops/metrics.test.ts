@@ -34,6 +34,7 @@ describe('metric names', () => {
       backend_review_queue_jobs_total: 'counter',
       backend_review_queue_enqueue_requests_total: 'counter',
       backend_review_webhook_to_conclusion_seconds: 'histogram',
+      backend_review_analysis_timeouts_total: 'counter',
     });
   });
 
@@ -58,6 +59,9 @@ describe('recording', () => {
     m.recordGithubResponse('post', 201);
     m.recordGithubResponse('BREW', 418);
     m.recordGithubResponse('GET', undefined);
+    m.recordAnalysisTimeout('file');
+    m.recordAnalysisTimeout('file');
+    m.recordAnalysisTimeout('review');
     const text = await m.registry.metrics();
     expect(sample(text, 'backend_review_reviews_total', 'conclusion="success"')).toBe(2);
     expect(sample(text, 'backend_review_reviews_total', 'conclusion="other"')).toBe(1);
@@ -69,6 +73,8 @@ describe('recording', () => {
     expect(sample(text, 'backend_review_github_requests_total', 'method="POST",status="201"')).toBe(1);
     expect(sample(text, 'backend_review_github_requests_total', 'method="OTHER",status="418"')).toBe(1);
     expect(sample(text, 'backend_review_github_requests_total', 'method="GET",status="network"')).toBe(1);
+    expect(sample(text, 'backend_review_analysis_timeouts_total', 'scope="file"')).toBe(2);
+    expect(sample(text, 'backend_review_analysis_timeouts_total', 'scope="review"')).toBe(1);
   });
 
   it('queueObserver records enqueue results, job age, outcomes and webhook-to-conclusion time; queue depth is read at scrape time', async () => {
