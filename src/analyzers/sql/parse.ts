@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * The parts of libpg-query's Emscripten module this file calls. Its JS wrapper
@@ -96,11 +97,14 @@ class Parser {
 /**
  * V8 compiles WASM with a baseline compiler and recompiles the functions that run often
  * with its optimising compiler on background threads. For this parser that recompilation
- * costs more CPU (about 0.3 s, mostly on the other core) than it ever saves in one review:
- * the main thread's time is the same either way, within a tenth. So unless the process
- * was started with its own WASM tiering flags, the parser stays on the baseline code.
+ * costs more CPU (about 0.3 s, mostly on another core) than it saves in a one-shot run:
+ * the main thread's time is about the same either way. So the main thread of a process
+ * started without WASM tiering flags of its own keeps the parser on the baseline code.
+ * V8 flags are process-wide, so analysis threads (long-lived, where the optimised code
+ * does pay off after the first reviews) leave them alone.
  */
 function preferBaselineWasm(): void {
+  if (!isMainThread) return;
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
   if (!/liftoff|wasm-tier|wasm-dynamic-tiering/.test(given)) v8.setFlagsFromString('--liftoff-only');
 }
