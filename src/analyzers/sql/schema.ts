@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { classify } from '../../files.js';
 import type { ChangeSet, RepoTree } from '../../model.js';
-import type { Migration } from './migration.js';
+import { finalStateOf, type Migration } from './migration.js';
 import { parseSql, type ParsedStatement } from './parse.js';
 
 /** A column type as written, normalised to Postgres' internal names (int4, varchar, timestamptz …). */
@@ -480,12 +480,15 @@ export async function attachSchemaModels(
     }
     const model = new SchemaModel();
     const newInChange = new Set<string>();
+    // When the folder's last migration is one under review, the folder's final schema is
+    // the one the engine's walk of that migration ends with: it is not applied here too.
+    const last = changed.get(ordered[ordered.length - 1]);
     for (const path of ordered) {
       const m = changed.get(path);
       if (m) {
         m.schema = model.clone();
         if (newInChange.size > 0) m.tablesNewInChange = new Set(newInChange);
-        model.applyAll(m.statements);
+        if (m !== last) model.applyAll(m.statements);
         if (addedInDiff.has(path)) {
           for (const st of m.statements) {
             if (st.kind === 'CreateStmt') newInChange.add(ident(st.ast.relation?.relname));
@@ -504,6 +507,27 @@ export async function attachSchemaModels(
     }
     // What the folder adds up to, later migrations included: an index created by the next
     // migration still covers a foreign key added in this one.
-    for (const m of changed.values()) m.folderSchema = model;
+    let folderSchema: SchemaModel | undefined = last ? undefined : model;
+    const resolve = (): SchemaModel => {
+      if (!folderSchema) {
+        const walked = finalStateOf(last!)?.schema;
+        if (walked) folderSchema = walked;
+        else {
+          model.applyAll(last!.statements);
+          folderSchema = model;
+        }
+      }
+      return folderSchema;
+    };
+    for (const m of changed.values()) {
+      Object.defineProperty(m, 'folderSchema', {
+        configurable: true,
+        enumerable: true,
+        get: resolve,
+        set(value: SchemaModel | undefined) {
+          Object.defineProperty(m, 'folderSchema', { configurable: true, enumerable: true, writable: true, value });
+        },
+      });
+    }
   }
 }
