@@ -138,6 +138,8 @@ export function cite(message: string, guidance: string): string {
   return `${message} (Guidance: ${guidance})`;
 }
 
+const CITED = Symbol('cited context');
+
 /**
  * Wraps a migration rule: every message it reports ends with its guidance section, and
  * it skips rollback scripts (golang-migrate `.down.sql`, Flyway `U…__` undo files), which
@@ -148,18 +150,17 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opt
   const sql = rule.sql;
   const migration = rule.migration;
   const guidance = rule.meta.guidance;
-  // The citing context is kept on the context itself, under a key of this rule's own: the
-  // engine passes one context object for all statements of a migration, and a property
-  // read is cheaper than a WeakMap lookup once per statement and rule.
-  const cited = Symbol(rule.meta.id);
+  // The citing context is made once per context and kept on it. The engine passes one
+  // context object for all statements of a migration, so this is one property read per
+  // statement and rule, under one key for all rules (one object shape for the read).
+  // It is a copy rather than Object.create(ctx), so the contexts the rules read all
+  // share one shape too.
   const withCitation = <C extends { report: (r: import('../../rule.js').Report) => void }>(ctx: C): C => {
-    const own = ctx as C & { [cited]?: C };
-    let c = own[cited];
-    if (!c || Object.getPrototypeOf(c) !== ctx) {
-      c = Object.create(ctx) as C;
-      c.report = (r: import('../../rule.js').Report) => ctx.report({ ...r, message: cite(r.message, guidance) });
-      if (Object.isExtensible(ctx)) own[cited] = c;
-    }
+    const own = ctx as C & { [CITED]?: { of: C; guidance: string; ctx: C } };
+    const prev = own[CITED];
+    if (prev !== undefined && prev.of === ctx && prev.guidance === guidance) return prev.ctx;
+    const c: C = { ...ctx, report: (r: import('../../rule.js').Report) => ctx.report({ ...r, message: cite(r.message, guidance) }) };
+    if (Object.isExtensible(ctx)) own[CITED] = { of: ctx, guidance, ctx: c };
     return c;
   };
   const skip = (m: Migration) => !opts.rollbackScripts && isRollback(m);
