@@ -358,9 +358,10 @@ async function main(): Promise<void> {
       };
       const parts: Job[] = [
         { label: 'node', cmd: process.execPath, args: ['-e', '0'], cwd: manyDir, display: '`node -e 0` (Node\'s own start)', okStatus: [0] },
-        { label: 'cli --version', cmd: process.execPath, args: [CLI, '--version'], cwd: manyDir, display: '`node dist/src/cli.js --version` (loads our modules, does no work)', okStatus: [0] },
+        { label: 'cli --version', cmd: process.execPath, args: [CLI, '--version'], cwd: manyDir, display: '`node dist/src/cli.js --version` (the CLI module and commander; rules and reporters load per command)', okStatus: [0] },
+        { label: 'engine', cmd: process.execPath, args: ['--input-type=module', '-e', "await import('./dist/src/engine.js')"], cwd: ROOT, display: "`import('dist/src/engine.js')` alone (the engine and every rule module)", okStatus: [0] },
         ...(resolvable('ts-morph')
-          ? [{ label: 'ts-morph', cmd: process.execPath, args: ['--input-type=module', '-e', "await import('ts-morph')"], cwd: ROOT, display: "`import('ts-morph')` alone (the TypeScript compiler)", okStatus: [0] }]
+          ? [{ label: 'typescript', cmd: process.execPath, args: ['--input-type=module', '-e', "(await import('./dist/src/analyzers/code/ts.js')).loadTypeScript()"], cwd: ROOT, display: '`loadTypeScript()` alone (the TypeScript compiler, loaded only for JS/TS files)', okStatus: [0] }]
           : []),
         ...(resolvable('libpg-query')
           ? [{ label: 'libpg-query', cmd: process.execPath, args: ['--input-type=module', '-e', "await (await import('libpg-query')).loadModule()"], cwd: ROOT, display: "`import('libpg-query')` and `loadModule()` alone (the Postgres parser)", okStatus: [0] }]

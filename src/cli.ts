@@ -4,17 +4,15 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile } from './config/load.js';
-import { parseByteSize, type Config } from './config/schema.js';
-import { review } from './engine.js';
+import { CONFIG_PATH, ConfigError, defaultConfig, parseByteSize } from './config/defaults.js';
+import type { Config } from './config/schema.js';
 import type { ChangeSet, ReviewResult } from './model.js';
-import { AnalysisPool, AnalysisTimeoutError, closeSharedAnalysisPool, poolOptionsFromEnv } from './pool/pool.js';
-import { toJson } from './reporters/json.js';
-import { toMarkdown } from './reporters/markdown.js';
-import { toSarif } from './reporters/sarif.js';
-import { toText } from './reporters/text.js';
+import type * as Pool from './pool/pool.js';
 import { gitChangeSet, scanPaths, SourceError } from './sources/local.js';
-import { formatTrace, trace, TraceError } from './trace.js';
+import type * as Trace from './trace.js';
+
+/** Set once `--isolate` or CI mode loaded the analysis pool (its errors, its threads); other runs never load it. */
+let poolModule: typeof Pool | undefined;
 
 const FORMATS = ['text', 'markdown', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -38,6 +36,8 @@ function repoRoot(cwd: string): string | undefined {
 
 /** The config file: --config, else .github/backend-review.yml at the repo root (or cwd outside a repo). */
 async function resolveConfig(cwd: string, explicit: string | undefined, failOn: string | undefined): Promise<Config> {
+  // The YAML parser and zod are loaded only when there is a config file to read.
+  const loadConfigFile = async (path: string) => (await import('./config/load.js')).loadConfigFile(path);
   let config: Config;
   if (explicit) config = await loadConfigFile(resolve(cwd, explicit));
   else {
@@ -48,16 +48,17 @@ async function resolveConfig(cwd: string, explicit: string | undefined, failOn: 
   return config;
 }
 
-function render(result: ReviewResult, format: Format, color: boolean): string {
+/** Only the reporter asked for is loaded (SARIF reads the whole rule registry). */
+async function render(result: ReviewResult, format: Format, color: boolean): Promise<string> {
   switch (format) {
     case 'json':
-      return toJson(result) + '\n';
+      return (await import('./reporters/json.js')).toJson(result) + '\n';
     case 'sarif':
-      return toSarif(result, { version: packageVersion() }) + '\n';
+      return (await import('./reporters/sarif.js')).toSarif(result, { version: packageVersion() }) + '\n';
     case 'markdown':
-      return toMarkdown(result) + '\n';
+      return (await import('./reporters/markdown.js')).toMarkdown(result) + '\n';
     default:
-      return toText(result, { color });
+      return (await import('./reporters/text.js')).toText(result, { color });
   }
 }
 
@@ -79,11 +80,13 @@ export interface CliIO {
 /** Runs the CLI and returns the exit status; never calls process.exit, so piped output is never cut short. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let status: number = EXIT.ok;
+  // The engine and its rules load only for `scan` and `review`, the trace module only for `trace`.
+  let traceModule: typeof Trace | undefined;
   const run = async (makeChangeSet: (config: Config) => Promise<ChangeSet>, opts: CommonOptions) => {
     const config = await resolveConfig(io.cwd, opts.config, opts.failOn);
     const changeSet = await makeChangeSet(config);
-    const result = opts.isolate ? await reviewInThread(changeSet, config, io) : await review(changeSet, config);
-    io.stdout(render(result, opts.format, opts.color ?? io.isTTY));
+    const result = opts.isolate ? await reviewInThread(changeSet, config, io) : await (await import('./engine.js')).review(changeSet, config);
+    io.stdout(await render(result, opts.format, opts.color ?? io.isTTY));
     status = result.failed ? EXIT.failed : EXIT.ok;
   };
 
@@ -117,6 +120,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--sarif <file>', 'with --github: also write the findings as SARIF (on a read-only token, e.g. fork PRs, they go only to the log and this file)')
     .action(async (opts: CommonOptions & { base?: string; head?: string; github?: boolean; sarif?: string }) => {
       if (opts.github) {
+        poolModule = await import('./pool/pool.js');
         const { runCiMode } = await import('./github/ci-mode.js');
         status = await runCiMode({ env: process.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, sarif: opts.sarif, config: opts.config, failOn: opts.failOn as Config['fail_on'] | undefined, color: opts.color ?? io.isTTY, version: packageVersion() });
         return;
@@ -135,8 +139,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--json', 'print the trace as JSON')
     .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
       const config = await resolveConfig(io.cwd, opts.config, undefined);
-      const results = await trace(files, io.cwd, config, (msg) => io.stderr(`${msg}\n`));
-      io.stdout(opts.json ? JSON.stringify(results, null, 2) + '\n' : formatTrace(results));
+      traceModule = await import('./trace.js');
+      const results = await traceModule.trace(files, io.cwd, config, (msg) => io.stderr(`${msg}\n`));
+      io.stdout(opts.json ? JSON.stringify(results, null, 2) + '\n' : traceModule.formatTrace(results));
     });
 
   try {
@@ -146,7 +151,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ConfigError || err instanceof SourceError || err instanceof TraceError || err instanceof AnalysisTimeoutError) {
+    if (err instanceof ConfigError || err instanceof SourceError || (traceModule && err instanceof traceModule.TraceError) || (poolModule && err instanceof poolModule.AnalysisTimeoutError)) {
       io.stderr(`backend-review: ${err.message}\n`);
       return EXIT.usage;
     }
@@ -157,7 +162,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 /** `--isolate`: one review in one worker thread, under the per-file and whole-review time budgets. */
 async function reviewInThread(changeSet: ChangeSet, config: Config, io: CliIO): Promise<ReviewResult> {
-  const pool = new AnalysisPool({ ...poolOptionsFromEnv(), threads: 1 });
+  poolModule = await import('./pool/pool.js');
+  const pool = new poolModule.AnalysisPool({ ...poolModule.poolOptionsFromEnv(), threads: 1 });
   try {
     return await pool.review(changeSet, config, { log: { warn: (_fields, msg) => io.stderr(`backend-review: ${msg}\n`) } });
   } finally {
@@ -182,6 +188,6 @@ if (invokedDirectly()) {
   }).then(async (code) => {
     process.exitCode = code;
     // CI mode's threads; idle threads would not hold the process open, but stop them rather than leave it to exit.
-    await closeSharedAnalysisPool();
+    await poolModule?.closeSharedAnalysisPool();
   });
 }

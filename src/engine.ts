@@ -1,6 +1,7 @@
-import { ts } from 'ts-morph';
+import { loadTypeScript, syntaxKind, ts } from './analyzers/code/ts.js';
 import { RULES, ruleById } from '../checks/index.js';
-import { areaEnabled, parseByteSize, type Config } from './config/schema.js';
+import { areaEnabled, parseByteSize } from './config/defaults.js';
+import type { Config } from './config/schema.js';
 import { formatBytes } from './sources/file-content.js';
 import { classify, isSelected, type FileKind } from './files.js';
 import type { ChangeKind, ChangeSet, ChangedFile, Finding, ReviewResult, Severity } from './model.js';
@@ -57,6 +58,8 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     analyzed.push({ file, kinds });
   }
   const present = analyzed.filter((a) => a.file.status !== 'removed' && a.file.content !== undefined);
+  // The TypeScript compiler loads only for JS/TS files, and here, before any file's time budget runs (onFile).
+  if (present.some((a) => a.kinds.has('code') || a.kinds.has('js-migration'))) loadTypeScript();
 
   const reporter = (rule: Rule, path: string) => (r: Report) => {
     raw.push({
@@ -126,7 +129,9 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   const codeFiles = new Map<string, CodeFile>();
   const codeRules = rules.filter((r) => r.code);
   const byKind = new Map<ts.SyntaxKind, Rule[]>();
-  for (const rule of codeRules) for (const kind of rule.code!.kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
+  // Rules name their kinds; numbering them loads the TypeScript compiler, which only code files need.
+  const hasCode = present.some((a) => a.kinds.has('code'));
+  if (hasCode) for (const rule of codeRules) for (const kind of rule.code!.kinds.map(syntaxKind)) byKind.set(kind, [...(byKind.get(kind) ?? []), rule]);
   const presentByPath = new Map(present.map((a) => [a.file.path, a]));
   const codeFile = (path: string): CodeFile | undefined => {
     const entry = presentByPath.get(path);
@@ -138,7 +143,7 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
     }
     return cf;
   };
-  if (codeRules.length > 0) {
+  if (codeRules.length > 0 && hasCode) {
     for (const { file, kinds } of present) {
       if (!kinds.has('code')) continue;
       onFile(file.path);

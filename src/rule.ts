@@ -1,4 +1,4 @@
-import type { ts } from 'ts-morph';
+import type { SyntaxKindName, ts } from './analyzers/code/ts.js';
 import type { Config } from './config/schema.js';
 import type { FileKind } from './files.js';
 import type { ChangedFile, Fix, RepoTree, RuleMeta, Severity } from './model.js';
@@ -71,7 +71,8 @@ export interface Rule {
   migration?(migration: Migration, ctx: BaseContext): void;
   /** Called for the nodes of every server code file, in one shared traversal. */
   code?: {
-    kinds: ts.SyntaxKind[];
+    /** Syntax kinds by name, e.g. ['CallExpression']; naming them loads nothing (see analyzers/code/ts.ts). */
+    kinds: SyntaxKindName[];
     visit(node: ts.Node, ctx: CodeContext): void;
   };
   /** Called with the text of files of the given kinds. */

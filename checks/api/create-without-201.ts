@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { routesOf, type Route } from '../../src/analyzers/code/routes.js';
@@ -123,7 +123,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.SourceFile],
+    kinds: ['SourceFile'],
     visit(_node, ctx) {
       const fr = routesOf(ctx.file);
       for (const route of fr.routes) {

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { middlewareName } from '../../src/analyzers/code/routes.js';
@@ -122,7 +122,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression, ts.SyntaxKind.NewExpression, ts.SyntaxKind.BinaryExpression],
+    kinds: ['CallExpression', 'NewExpression', 'BinaryExpression'],
     visit(node, ctx) {
       const file = ctx.file;
       let sent: ts.Expression | undefined;

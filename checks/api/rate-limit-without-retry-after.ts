@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { middlewareName, propValue } from '../../src/analyzers/code/routes.js';
@@ -85,7 +85,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression, ts.SyntaxKind.NewExpression, ts.SyntaxKind.BinaryExpression],
+    kinds: ['CallExpression', 'NewExpression', 'BinaryExpression'],
     visit(node, ctx) {
       const what = tooManyRequests(node, ctx.file);
       if (!what) return;

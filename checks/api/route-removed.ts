@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { isTestOrGenerated } from '../../src/files.js';
 import { resolveRoutes, routesOfText, type FileRoutes, type Route } from '../../src/analyzers/code/routes.js';

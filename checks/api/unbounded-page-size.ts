@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { decoratorsOf, routesOf, stringValue, type Route } from '../../src/analyzers/code/routes.js';
@@ -186,7 +186,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.SourceFile],
+    kinds: ['SourceFile'],
     visit(_node, ctx) {
       for (const route of routesOf(ctx.file).routes) {
         if (route.method !== 'GET' || validatedElsewhere(route, ctx.file)) continue;

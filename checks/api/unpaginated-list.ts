@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { propValue, routesOf, segments, type Route } from '../../src/analyzers/code/routes.js';
@@ -167,7 +167,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.SourceFile],
+    kinds: ['SourceFile'],
     visit(_node, ctx) {
       const fr = routesOf(ctx.file);
       const seen = new Set<ts.Node>();

@@ -1,4 +1,3 @@
-import { ts } from 'ts-morph';
 import { defineRule } from '../../src/rule.js';
 import { routesOf } from '../../src/analyzers/code/routes.js';
 import { nameSegments, pathSites } from '../../src/analyzers/code/route-helpers.js';
@@ -63,7 +62,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.SourceFile],
+    kinds: ['SourceFile'],
     visit(_node, ctx) {
       const fr = routesOf(ctx.file);
       for (const site of pathSites(fr)) {

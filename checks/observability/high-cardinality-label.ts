@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, chainText, nameOf, prop, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
 import { promMetric } from '../../src/analyzers/code/metrics.js';
@@ -36,7 +36,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.NewExpression, ts.SyntaxKind.CallExpression],
+    kinds: ['NewExpression', 'CallExpression'],
     visit(node, ctx) {
       if (ts.isNewExpression(node)) {
         const metric = promMetric(node, ctx.file);

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { promMetric } from '../../src/analyzers/code/metrics.js';
 
@@ -32,7 +32,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.NewExpression],
+    kinds: ['NewExpression'],
     visit(node, ctx) {
       const metric = promMetric(node as ts.NewExpression, ctx.file);
       if (!metric?.name || (metric.type !== 'Summary' && metric.type !== 'Gauge')) return;

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, isLoggerCall, NOT_SERVER_PATH, unwrap } from '../../src/analyzers/code/ast.js';
 
@@ -58,7 +58,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CatchClause, ts.SyntaxKind.CallExpression],
+    kinds: ['CatchClause', 'CallExpression'],
     visit(node, ctx) {
       if (NOT_SERVER_PATH.test(ctx.file.path)) return;
       const text = ctx.file.text;

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { appendToCall, callee, constInit, enclosingFunction, hasSpread, importOf, NOT_SERVER_PATH, prop, unwrap } from '../../src/analyzers/code/ast.js';
@@ -119,7 +119,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression],
+    kinds: ['CallExpression'],
     visit(node, ctx) {
       if (NOT_SERVER_PATH.test(ctx.file.path)) return;
       const call = node as ts.CallExpression;

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { callee, enclosingFunction, unwrap } from '../../src/analyzers/code/ast.js';
@@ -118,7 +118,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.ForOfStatement, ts.SyntaxKind.CallExpression],
+    kinds: ['ForOfStatement', 'CallExpression'],
     visit(node, ctx) {
       let iterated: ts.Expression;
       let body: ts.Node;

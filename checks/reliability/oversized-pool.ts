@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, chainText, nameOf, numberValue, unwrap } from '../../src/analyzers/code/ast.js';
 
@@ -38,7 +38,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.PropertyAssignment],
+    kinds: ['PropertyAssignment'],
     visit(node, ctx) {
       const p = node as ts.PropertyAssignment;
       const key = nameOf(p.name);

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, chainText, numberValue, unwrap } from '../../src/analyzers/code/ast.js';
 
@@ -109,7 +109,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.AwaitExpression],
+    kinds: ['AwaitExpression'],
     visit(node, ctx) {
       const delay = delayOf(node as ts.AwaitExpression);
       if (!delay) return;

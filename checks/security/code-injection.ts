@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, chainText, importOf } from '../../src/analyzers/code/ast.js';
 import { taintOf } from '../../src/analyzers/code/taint.js';
@@ -58,7 +58,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression, ts.SyntaxKind.NewExpression],
+    kinds: ['CallExpression', 'NewExpression'],
     visit(node, ctx) {
       const call = node as ts.CallExpression | ts.NewExpression;
       const args = call.arguments ?? ts.factory.createNodeArray();

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, nameOf, prop, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
 
@@ -65,7 +65,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.ObjectLiteralExpression, ts.SyntaxKind.CallExpression],
+    kinds: ['ObjectLiteralExpression', 'CallExpression'],
     visit(node, ctx) {
       if (ts.isObjectLiteralExpression(node)) {
         const credentials = prop(node, 'credentials');

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { callee, enclosingFunction, functionName, importOf, nameOf, prop, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
@@ -123,7 +123,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression, ts.SyntaxKind.PropertyAssignment],
+    kinds: ['CallExpression', 'PropertyAssignment'],
     visit(node, ctx) {
       if (ts.isPropertyAssignment(node)) {
         // JwtModule.register({ secret: '…' }), fastify.register(jwt, { secret: '…' }), passport-jwt { secretOrKey: '…' }

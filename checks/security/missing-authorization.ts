@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { Fix } from '../../src/model.js';
 import { protections, type Route, type RouteMiddleware } from '../../src/analyzers/code/routes.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import type { CodeFile } from '../../src/analyzers/code/code-file.js';
 import { callee, constInit, importOf, importsModule, nameOf, unwrap } from '../../src/analyzers/code/ast.js';
@@ -135,7 +135,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression],
+    kinds: ['CallExpression'],
     visit(node, ctx) {
       const call = node as ts.CallExpression;
       const c = callee(call);

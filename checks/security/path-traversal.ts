@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, enclosingFunction, importOf, prop } from '../../src/analyzers/code/ast.js';
 import { taintOf } from '../../src/analyzers/code/taint.js';
@@ -90,7 +90,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.CallExpression],
+    kinds: ['CallExpression'],
     visit(node, ctx) {
       const call = node as ts.CallExpression;
       const c = callee(call);

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode, type Pair, type YAMLMap } from '../../src/analyzers/yaml.js';
 import { isTestOrGenerated } from '../../src/files.js';
 import { defineRule } from '../../src/rule.js';
 import { SECRET_NAME } from '../../src/analyzers/secrets.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { defineRule } from '../../src/rule.js';
 import { callee, isConstant, unwrap } from '../../src/analyzers/code/ast.js';
 
@@ -69,7 +69,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.BinaryExpression],
+    kinds: ['BinaryExpression'],
     visit(node, ctx) {
       const b = node as ts.BinaryExpression;
       const op = b.operatorToken.kind;

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../../src/analyzers/code/ts.js';
 import { isTestOrGenerated } from '../../src/files.js';
 import { defineRule } from '../../src/rule.js';
 import { chainText, nameOf, NOT_SERVER_PATH, replaceInLine, stringValue, unwrap } from '../../src/analyzers/code/ast.js';
@@ -40,7 +40,7 @@ export default defineRule({
     },
   },
   code: {
-    kinds: [ts.SyntaxKind.PropertyAssignment, ts.SyntaxKind.BinaryExpression, ts.SyntaxKind.StringLiteral, ts.SyntaxKind.NoSubstitutionTemplateLiteral],
+    kinds: ['PropertyAssignment', 'BinaryExpression', 'StringLiteral', 'NoSubstitutionTemplateLiteral'],
     visit(node, ctx) {
       if (NOT_SERVER_PATH.test(ctx.file.path)) return;
       if (ts.isPropertyAssignment(node)) {

@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from './yaml.js';
 
 /**
  * OpenAPI 3 documents (YAML or JSON) and the breaking differences between two versions

@@ -4,28 +4,14 @@ import { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { ruleById } from '../../checks/index.js';
 import { formatBytes } from '../sources/file-content.js';
+import { CONFIG_PATH, ConfigError } from './defaults.js';
 
-export const CONFIG_PATH = '.github/backend-review.yml';
+export { CONFIG_PATH, ConfigError, defaultConfig } from './defaults.js';
 
 /** A config is a few hundred bytes; anything near this size is a mistake or an attack. */
 export const MAX_CONFIG_BYTES = 256 * 1024;
 /** Each glob is tried against every file of a change, so the lists are bounded. */
 export const MAX_GLOBS = 1000;
-
-/** A config that could not be used. The message names the file, the key and the reason. */
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly source: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-export function defaultConfig(): Config {
-  return configSchema.parse({});
-}
 
 /**
  * Parses and validates config text. Unknown keys, wrong types and unknown rule ids are

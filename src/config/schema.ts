@@ -1,16 +1,9 @@
 import { z } from 'zod';
 import { AREAS, SEVERITIES } from '../model.js';
+import { DEFAULT_MIGRATION_PATHS } from './defaults.js';
 
-export const DEFAULT_MIGRATION_PATHS = [
-  '**/migrations/**/*.sql', // raw SQL, Supabase (supabase/migrations), Prisma (prisma/migrations/*/migration.sql)
-  '**/migration/**/*.sql',
-  '**/*.up.sql', // golang-migrate
-  '**/*.down.sql',
-  '**/V*__*.sql', // Flyway versioned
-  '**/R__*.sql', // Flyway repeatable
-  '**/migrations/**/*.{js,cjs,mjs,ts}', // Knex, Sequelize, node-pg-migrate, Kysely, TypeORM
-  '**/migration/**/*.{js,cjs,mjs,ts}', // TypeORM's default folder name
-];
+// Kept importable from here; they live in defaults.ts so that using them loads no zod.
+export { areaEnabled, DEFAULT_MIGRATION_PATHS, parseByteSize } from './defaults.js';
 
 const severityOrOff = z.enum([...SEVERITIES, 'off']);
 const areaSwitch = z.union([z.boolean(), z.literal('off'), z.literal('on')]);
@@ -67,24 +60,10 @@ export const configSchema = z.strictObject({
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 
-export function parseByteSize(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb)?\s*$/i.exec(value);
-  if (!m) throw new Error(`invalid size ${value}`);
-  const unit = (m[2] ?? 'b').toLowerCase();
-  const factor = unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1;
-  return Math.round(Number(m[1]) * factor);
-}
-
 /** A duration in milliseconds: a number is seconds, a string says `s` or `ms` (seconds without a unit). */
 export function parseDuration(value: number | string): number {
   if (typeof value === 'number') return Math.round(value * 1000);
   const m = DURATION.exec(value);
   if (!m) throw new Error(`invalid duration ${value}`);
   return Math.round(Number(m[1]) * ((m[2] ?? 's').toLowerCase() === 'ms' ? 1 : 1000));
-}
-
-export function areaEnabled(config: Config, area: string): boolean {
-  const v = (config.areas as Record<string, boolean | string | undefined>)[area];
-  return !(v === false || v === 'off');
 }

@@ -2,10 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { glob } from 'tinyglobby';
 import type { ChangeSet, ChangedFile, FileStatus, LineRange, RepoTree } from '../model.js';
 import { decodeFile } from './file-content.js';
-import { addedLines } from './diff-lines.js';
 
 const IGNORED_DIRS = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/.next/**', '**/vendor/**'];
 
@@ -29,6 +27,8 @@ export async function scanPaths(paths: string[], cwd: string, maxBytes: number):
     }
     if (stat.isFile()) found.add(abs);
     else {
+      // Loaded here: scanning named files needs no glob.
+      const { glob } = await import('tinyglobby');
       for (const f of await glob('**/*', { cwd: abs, absolute: true, dot: true, ignore: IGNORED_DIRS, onlyFiles: true })) found.add(f);
     }
   }
@@ -155,6 +155,8 @@ export async function gitChangeSet(opts: GitRangeOptions): Promise<ChangeSet> {
     }
   }
   const patches = splitDiff(git(root, ['diff', '-U0', '--no-color', '--no-ext-diff', '-M', ...range]));
+  // The patch parser is loaded here, so that `scan` never loads it.
+  const { addedLines } = await import('./diff-lines.js');
 
   const headSpecs = opts.head ? statuses.filter((s) => s.status !== 'removed').map((s) => `${opts.head}:${s.path}`) : [];
   const baseSpecs = statuses.filter((s) => s.status !== 'added').map((s) => `${mergeBase}:${s.oldPath ?? s.path}`);

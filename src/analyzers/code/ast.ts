@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts, whenTypeScriptLoads } from './ts.js';
 import type { CodeFile } from './code-file.js';
 
 /**
@@ -15,14 +15,18 @@ export function nameOf(name: ts.PropertyName | ts.BindingName | ts.MemberName | 
   return undefined;
 }
 
-const PAREN = ts.SyntaxKind.ParenthesizedExpression;
-const AS = ts.SyntaxKind.AsExpression;
-const NON_NULL = ts.SyntaxKind.NonNullExpression;
-const ASSERTION = ts.SyntaxKind.TypeAssertionExpression;
-const SATISFIES = ts.SyntaxKind.SatisfiesExpression;
-const AWAIT = ts.SyntaxKind.AwaitExpression;
-const IDENTIFIER = ts.SyntaxKind.Identifier;
-const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+let PAREN: ts.SyntaxKind, AS: ts.SyntaxKind, NON_NULL: ts.SyntaxKind, ASSERTION: ts.SyntaxKind, SATISFIES: ts.SyntaxKind, AWAIT: ts.SyntaxKind;
+let IDENTIFIER: ts.SyntaxKind, PROPERTY_ACCESS: ts.SyntaxKind;
+whenTypeScriptLoads((ts) => {
+  PAREN = ts.SyntaxKind.ParenthesizedExpression;
+  AS = ts.SyntaxKind.AsExpression;
+  NON_NULL = ts.SyntaxKind.NonNullExpression;
+  ASSERTION = ts.SyntaxKind.TypeAssertionExpression;
+  SATISFIES = ts.SyntaxKind.SatisfiesExpression;
+  AWAIT = ts.SyntaxKind.AwaitExpression;
+  IDENTIFIER = ts.SyntaxKind.Identifier;
+  PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+});
 
 /** Strips parentheses, `as`, `!`, `satisfies`, type assertions and `await`. */
 export function unwrap(e: ts.Expression): ts.Expression {

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './ts.js';
 
 /**
  * Deepest syntax tree a code file may have. Real code stays far below it; past it the

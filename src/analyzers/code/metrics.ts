@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './ts.js';
 import type { CodeFile } from './code-file.js';
 import { importOf, prop, stringValue, unwrap } from './ast.js';
 

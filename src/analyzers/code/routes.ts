@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts, whenTypeScriptLoads } from './ts.js';
 import { CodeFile } from './code-file.js';
 
 /**
@@ -156,8 +156,9 @@ const FRAMEWORK_MODULES: Record<string, Framework> = {
 const cache = new WeakMap<CodeFile, FileRoutes>();
 /** A prefix computed at runtime (`app.use(config.prefix, r)`): routes below it are not `mounted`. */
 export const UNKNOWN_PREFIX = '\u0000?';
-// The enum itself: `ts.SyntaxKind` is a getter on the ts-morph namespace, too slow for a hot loop.
-const K = ts.SyntaxKind;
+// The enum itself: `ts.SyntaxKind` is a getter on the compiler's namespace, too slow for a hot loop.
+let K: typeof ts.SyntaxKind;
+whenTypeScriptLoads((ts) => (K = ts.SyntaxKind));
 const HANDLER_FIRST = /^_?(req|request|ctx|c|context|event)$/;
 const HANDLER_SECOND = /^_?(res|reply|response|next|h)$/;
 

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts, whenTypeScriptLoads } from './ts.js';
 import type { CodeFile } from './code-file.js';
 import { callee, chainText, isFunctionLike, nameOf, unwrap } from './ast.js';
 
@@ -36,8 +36,11 @@ const CARRIERS = /^(?:String|decodeURIComponent|decodeURI|unescape|JSON\.parse|B
 
 type Scope = ts.FunctionLikeDeclaration | ts.SourceFile;
 
-const FIRST_TYPE = ts.SyntaxKind.FirstTypeNode;
-const LAST_TYPE = ts.SyntaxKind.LastTypeNode;
+let FIRST_TYPE: ts.SyntaxKind, LAST_TYPE: ts.SyntaxKind;
+whenTypeScriptLoads((ts) => {
+  FIRST_TYPE = ts.SyntaxKind.FirstTypeNode;
+  LAST_TYPE = ts.SyntaxKind.LastTypeNode;
+});
 // Without one of these in the text, nothing in the file can be request input.
 const SOURCE_HINT = /\b(?:req|request|ctx|context)\b|\bc\.req\b|@(?:Body|Query|Param|Params|Headers|Cookies|Req|Request|UploadedFiles?)\b|originalname|originalFilename/;
 

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../code/ts.js';
 import { GeneratedSql, type Collector } from './js-migration.js';
 import { asObject, asString, asStrings, evaluate, evaluateLoose, ident, isRef, literal, qualified, type JsObject, type JsValue } from './js-values.js';
 

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../code/ts.js';
 import type { Config } from '../../config/schema.js';
 import type { Fix } from '../../model.js';
 import type { Migration, MigrationFramework, SqlStatement } from './migration.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../code/ts.js';
 import { withLineFeedsOnly } from '../code/code-file.js';
 
 /**

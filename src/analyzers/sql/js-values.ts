@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../code/ts.js';
 
 /**
  * Static evaluation of the literal arguments JS/TS migrations pass to their builders
