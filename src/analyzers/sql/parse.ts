@@ -348,16 +348,17 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
 const CHUNK_BYTES = 128 * 1024;
 
 /**
- * Parses a large file in chunks cut after top-level semicolons. The WASM parser has no
- * on-stack replacement, so one call over a whole large file runs entirely in its baseline
- * code (about three times slower); calls over chunks let the optimised code take over after
- * the first few, and the JSON of each chunk is small. A cut is a guess from a light scan
- * (quotes, comments, dollar quotes, parentheses): a cut inside a string, comment, body or
- * parenthesis leaves that chunk unterminated, which the parser rejects, and a `;` on a line
- * holding `--` is never cut after, so it is never one hidden in a line comment. Every chunk
- * parsing cleanly therefore means every cut was a statement boundary, and the statements
- * are the ones a single call returns. Returns false (leaving `out` as it was) when some
- * chunk has a syntax error; the caller then parses the whole file as before. Traps throw.
+ * Parses a large file in chunks cut after top-level semicolons. One call over a whole large
+ * file is much slower than calls over chunks: on a 6.7 MB file of 50,000 statements, parse
+ * and JSON.parse took about 0.86 s of CPU as one call and 0.57 s in 128 KB chunks (each
+ * chunk's JSON text, and the parser's memory for it, stay small). A cut is a guess from a
+ * light scan (quotes, comments, dollar quotes, parentheses): a cut inside a string, comment,
+ * body or parenthesis leaves that chunk unterminated, which the parser rejects, and a `;` on
+ * a line holding `--` is never cut after, so it is never one hidden in a line comment. Every
+ * chunk parsing cleanly therefore means every cut was a statement boundary, and the
+ * statements are the ones a single call returns. Returns false (leaving `out` as it was)
+ * when some chunk has a syntax error; the caller then parses the whole file as before.
+ * Traps throw.
  */
 function parseChunks(bytes: Buffer, cuts: number[], lines: ByteLines, lineOffset: number, out: ParsedSql): boolean {
   const statements: ParsedStatement[] = [];
