@@ -15,9 +15,11 @@ RUN npm run build \
 
 # ---- runtime: production dependencies and compiled code only, as the unprivileged `node` user ----
 FROM node:20-slim
+# METRICS_PORT: /metrics on its own port (keep it internal); the webhook port serves /healthz and /readyz only.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    METRICS_PORT=9464
 WORKDIR /app
 # Root-owned and read-only for the `node` user: the process cannot rewrite its own code.
 COPY --from=build /app/package.json /app/package-lock.json ./
@@ -25,5 +27,5 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY app.yml ./
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464
 CMD ["npm", "start"]

@@ -30,7 +30,7 @@ export default forwardOnly(defineRule({
     guidance: GUIDE.onlineDdl,
     checklist: ['migration.concurrent-indexes'],
     description:
-      'Postgres refuses CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY inside a transaction block, so the migration fails at deploy time. This happens with an explicit BEGIN, and with runners that wrap each file in a transaction: Prisma Migrate, Knex (unless `config = { transaction: false }`), TypeORM (unless `transaction = false`), node-pg-migrate (unless `pgm.noTransaction()`), Kysely, and any runner when `migrations.assume_in_transaction` is set. Flyway runs a file holding only such statements outside a transaction, so it is not flagged.',
+      'Postgres refuses CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY inside a transaction block, so the migration fails at deploy time. This happens with an explicit BEGIN, and with runners that wrap each file in a transaction: Prisma Migrate, Knex (unless `config = { transaction: false }`), TypeORM (unless `transaction = false`), node-pg-migrate (unless `pgm.noTransaction()`), MikroORM (unless `isTransactional()` returns false, which also needs `allOrNothing: false` in its config), and any runner when `migrations.assume_in_transaction` is set. golang-migrate sends a whole `.sql` file as one query, which Postgres runs as one implicit transaction when it holds more than one statement, so a CONCURRENTLY statement needs a file of its own there (unless the database URL sets `x-multi-statement=true`, which `migrations.golang_multi_statement: true` tells the reviewer). Flyway runs a file holding only such statements outside a transaction, so it is not flagged. Kysely runs all pending migrations in one transaction unless its Migrator sets `disableTransactions`, which the migration file cannot show; a Kysely file that uses CONCURRENTLY is taken as a sign that the project runs without transactions.',
     examples: {
       bad: [
         { path: 'db/migrations/0007_idx.sql', code: 'BEGIN;\nCREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\nCOMMIT;\n' },
@@ -50,8 +50,18 @@ export default forwardOnly(defineRule({
           path: 'src/migration/1712000000000-OrdersIdx.ts',
           code: "import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class OrdersIdx1712000000000 implements MigrationInterface {\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`CREATE INDEX CONCURRENTLY \"orders_customer_idx\" ON \"orders\" (\"customer_id\")`);\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`DROP INDEX \"orders_customer_idx\"`);\n  }\n}\n",
         },
+        {
+          path: 'db/migrations/000012_orders_note.up.sql',
+          code: "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n",
+          note: 'golang-migrate sends the file as one query, and Postgres runs its three statements as one transaction.',
+        },
       ],
       good: [
+        {
+          path: 'db/migrations/000013_orders_note_idx.up.sql',
+          code: '-- built outside any transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note_idx ON orders (note);\n',
+          note: 'A golang-migrate file holding only this statement runs on its own, outside a transaction.',
+        },
         { path: 'db/migrations/0007_idx.sql', code: 'CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\n' },
         {
           path: 'db/migrations/0009_idx.sql',

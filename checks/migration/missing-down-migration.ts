@@ -8,6 +8,7 @@ const RUNNER: Partial<Record<Migration['framework'], string>> = {
   kysely: "Kysely's migrateDown()",
   'node-pg-migrate': 'node-pg-migrate down',
   'golang-migrate': 'migrate down 1',
+  'mikro-orm': 'mikro-orm migration:down',
 };
 
 /** `exports.down = false` / `down: false`: the author declared the migration irreversible. */
@@ -27,7 +28,7 @@ export default defineRule({
     guidance: 'Database Schema Design Reference › Zero-Downtime Migration Checklist',
     checklist: ['migration.rollback'],
     description:
-      'When a deploy has to be reverted, the framework runs the down step of each migration; if it is missing or empty, the schema stays ahead of the old code and the rollback is improvised under pressure. Write the reverse, or make the down step fail loudly (or say in a comment) why the change cannot be undone, so the rollback plan is explicit. Only frameworks that have down migrations are checked: golang-migrate (.up.sql needs a .down.sql), Knex, TypeORM, Sequelize and Kysely; node-pg-migrate only when `down` is present but empty (it infers the reverse otherwise).',
+      'When a deploy has to be reverted, the framework runs the down step of each migration; if it is missing or empty, the schema stays ahead of the old code and the rollback is improvised under pressure. Write the reverse, or make the down step fail loudly (or say in a comment) why the change cannot be undone, so the rollback plan is explicit. Only frameworks that have down migrations are checked: golang-migrate (.up.sql needs a .down.sql), Knex, TypeORM, Sequelize and Kysely; node-pg-migrate only when `down` is present but empty (it infers the reverse otherwise), and MikroORM likewise (its default `down` throws, which is an explicit refusal).',
     examples: {
       bad: [
         {
@@ -99,8 +100,9 @@ export default defineRule({
       const down = m.down;
       if (!down || declaredIrreversible(m.lines)) continue;
       if (!down.present) {
-        // node-pg-migrate infers the reverse of reversible operations when `down` is left out.
-        if (!isNew || m.framework === 'node-pg-migrate') continue;
+        // node-pg-migrate infers the reverse of reversible operations when `down` is left out;
+        // MikroORM's base Migration.down() throws ("This migration cannot be reverted"), a loud refusal.
+        if (!isNew || m.framework === 'node-pg-migrate' || m.framework === 'mikro-orm') continue;
         ctx.report({
           path: m.path,
           startLine: m.statements[0]?.startLine ?? 1,

@@ -1,6 +1,6 @@
 import { defineRule } from '../../src/rule.js';
 import { describeLock } from '../../src/analyzers/sql/locks.js';
-import { GUIDE, alterCmds, isExisting, tableOf, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
+import { GUIDE, alterCmds, isExisting, laterStep, tableOf, forwardOnly, quoteIdent } from '../../src/analyzers/sql/rule-helpers.js';
 
 export default forwardOnly(defineRule({
   meta: {
@@ -66,7 +66,10 @@ export default forwardOnly(defineRule({
         ctx.report({
           startLine: stmt.startLine,
           endLine: stmt.endLine,
-          message: `\`SET NOT NULL\` on \`${table}.${col}\` reads every row to check for NULLs and ${describeLock('setNotNull', table)} for the whole scan. Instead: ${steps}.`,
+          message:
+            `\`SET NOT NULL\` on \`${table}.${col}\` reads every row to check for NULLs and ${describeLock('setNotNull', table)} for the whole scan. Instead: ${steps}.` +
+            // In one transaction the ADD … NOT VALID would still hold ACCESS EXCLUSIVE while VALIDATE scans.
+            (ctx.state.inTransaction ? ` This migration runs in a transaction, so the ADD … NOT VALID has to commit before the VALIDATE: put the VALIDATE${laterStep(ctx.migration, ctx.state)}.` : ''),
         });
       }
     },

@@ -26,7 +26,7 @@ export const DEFAULT_MIGRATION_PATHS = [
   '**/*.down.sql',
   '**/V*__*.sql', // Flyway versioned
   '**/R__*.sql', // Flyway repeatable
-  '**/migrations/**/*.{js,cjs,mjs,ts}', // Knex, Sequelize, node-pg-migrate, Kysely, TypeORM
+  '**/migrations/**/*.{js,cjs,mjs,ts}', // Knex, Sequelize, node-pg-migrate, Kysely, TypeORM, MikroORM
   '**/migration/**/*.{js,cjs,mjs,ts}', // TypeORM's default folder name
 ];
 
@@ -41,7 +41,7 @@ export function defaultConfig(): Config {
     exclude: [],
     rules: {},
     areas: {},
-    migrations: { paths: [...DEFAULT_MIGRATION_PATHS], postgres_version: 16, assume_in_transaction: false },
+    migrations: { paths: [...DEFAULT_MIGRATION_PATHS], postgres_version: 16, assume_in_transaction: false, golang_multi_statement: false },
     api: { require_versioning: true },
     limits: { max_file_size: 1024 * 1024, max_analysis_time_per_file: 10 },
     github: { review_drafts: false, max_inline_comments: 30 },

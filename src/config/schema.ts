@@ -35,6 +35,8 @@ export const configSchema = z.strictObject({
       paths: globList.default(DEFAULT_MIGRATION_PATHS),
       postgres_version: z.number().int().min(9).max(30).default(16),
       assume_in_transaction: z.boolean().default(false),
+      // golang-migrate's `x-multi-statement=true`: each statement of a file is sent on its own.
+      golang_multi_statement: z.boolean().default(false),
     })
     .prefault({}),
   api: z

@@ -129,7 +129,7 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     concluded.add(run.id);
     if (concluded.size > 10_000) concluded.delete(concluded.values().next().value!);
   };
-  const open = async (job: ReviewJob, log: Logger) => {
+  const open = async (job: ReviewJob, log: Logger, info?: JobRunInfo) => {
     let octokit: GitHubClient;
     try {
       octokit = await deps.auth(job.installationId);
@@ -153,7 +153,14 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     const adopt = (id: number | undefined) => {
       if (id !== undefined && !run) run = CheckRun.existing(octokit, repo, id, writes);
     };
-    const check = async () => (run ??= await CheckRun.start(octokit, repo, job.headSha, writes));
+    const check = async () => {
+      if (run) return run;
+      run = await CheckRun.start(octokit, repo, job.headSha, writes);
+      // Stored on the job: a retry, or the worker that takes the job over if this process dies, concludes this run
+      // instead of starting a second one (after a verdict was posted, the lookup on the head no longer finds it running).
+      await info?.save?.({ checkRunId: run.id }).catch((err: unknown) => log.warn({ err, check_run_id: run?.id }, 'could not store the check run id on the job'));
+      return run;
+    };
     return { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun: () => run !== undefined };
   };
 
@@ -161,11 +168,12 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
     const log = jobLogger(deps.log, job, info.jobId);
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    const { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun } = await open(job, log);
+    const { octokit, writes, me, repo, pull, extra, publisher, appSlug, onHead, adopt, check, hasRun } = await open(job, log, info);
     const automatic = extra?.automatic ?? !job.rerunId;
     if (signal.aborted) throw signal.reason;
 
-    if (!hasRun()) {
+    // Also when an earlier try stored its run (job.checkRunId): that try may have died after posting everything.
+    {
       const found = await onHead();
       if (found.reviewed && automatic) {
         // A redelivery, a second app instance or a restart: this head already has its verdict and summary.
@@ -276,6 +284,24 @@ export function createReviewProcessor(deps: ReviewProcessorDeps): { processor: R
       if (!hasRun()) adopt((await onHead()).running);
       const tries = error instanceof PermanentJobError ? 'It was not retried, because a retry cannot fix this.' : `Backend Review gave up after ${info.attempt} tr${info.attempt === 1 ? 'y' : 'ies'}.`;
       await concludeAfterFailure(await check(), error, log, tries);
+    },
+    async onAbandoned(job, info) {
+      // The process is stopping (memory mode) before this review ran or finished: nothing will review this head.
+      const log = jobLogger(deps.log, job, info.jobId);
+      const { check, hasRun, onHead, adopt, extra } = await open(job, log);
+      const found = await onHead();
+      if (found.reviewed && (extra?.automatic ?? !job.rerunId)) {
+        log.info({ state: info.state }, 'job abandoned at shutdown, but this head already has its verdict; nothing to conclude');
+        return;
+      }
+      if (!hasRun()) adopt(found.running);
+      await (await check()).conclude(
+        'neutral',
+        // A title the duplicate check does not take for a review, so the next event for this head reviews it.
+        'Backend Review could not finish',
+        `Backend Review restarted ${info.state === 'active' ? 'while this review was running' : 'before this review ran'}, so nothing was reviewed. Re-run this check, or comment \`${COMMAND_PREFIX} review\` on the pull request, to review it.`,
+      );
+      log.warn({ state: info.state }, 'job abandoned at shutdown; check run concluded as not reviewed');
     },
     async onSuperseded(job, info) {
       deps.onOutcome?.(job, 'superseded', info.jobId);

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { ReviewQueue } from '../queue/types.js';
@@ -18,7 +19,41 @@ export function queueReadinessCheck(queue: Pick<ReviewQueue, 'mode' | 'ping'>): 
 export interface OpsOptions {
   /** Serves GET /metrics when given. */
   registry?: Registry;
+  /** When set, GET /metrics answers only `Authorization: Bearer <token>`, and 401 to anything else. */
+  metricsToken?: string;
   checks?: ReadinessCheck[];
+  /** /readyz gives only the status, not the names of the checks (for a port the internet can reach). */
+  hideCheckNames?: boolean;
+}
+
+/** Where the app serves its ops endpoints, from METRICS_PORT, METRICS_HOST and METRICS_TOKEN (see docs/operations.md). */
+export interface OpsSettings {
+  /** A separate ops server (/metrics, /healthz, /readyz) on this port; undefined: none. */
+  port?: number;
+  host: string;
+  /** /metrics on the webhook port too, behind this bearer token; undefined: not served there. */
+  token?: string;
+}
+
+/** An invalid value throws: fail at start-up. */
+export function opsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): OpsSettings {
+  const rawPort = env.METRICS_PORT?.trim();
+  let port: number | undefined;
+  if (rawPort) {
+    port = Number(rawPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`METRICS_PORT must be a port number, got ${JSON.stringify(env.METRICS_PORT)}`);
+  }
+  const token = env.METRICS_TOKEN?.trim() || undefined;
+  if (token !== undefined && token.length < 16) throw new Error('METRICS_TOKEN must be at least 16 characters (use a random value, e.g. `openssl rand -hex 32`)');
+  return { port, host: env.METRICS_HOST?.trim() || '0.0.0.0', token };
+}
+
+/** Constant-time comparison of the bearer token (both sides hashed first, so lengths do not leak either). */
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(m[1]!), digest(token));
 }
 
 /**
@@ -70,12 +105,18 @@ export function createOpsHandler(options: OpsOptions = {}): OpsHandler {
         // Check results are "ok"/"failed" only: error text (hosts, ports) stays out of a possibly public endpoint.
         const results = await Promise.all(checks.map(async (c) => [c.name, (await runCheck(c)) ? 'ok' : 'failed'] as const));
         const ready = !shuttingDown && results.every(([, r]) => r === 'ok');
-        const body = JSON.stringify({ status: ready ? 'ready' : shuttingDown ? 'shutting_down' : 'not_ready', checks: Object.fromEntries(results) });
+        const status = ready ? 'ready' : shuttingDown ? 'shutting_down' : 'not_ready';
+        const body = JSON.stringify(options.hideCheckNames ? { status } : { status, checks: Object.fromEntries(results) });
         send(res, ready ? 200 : 503, 'application/json', body, head);
         return true;
       }
       case '/metrics': {
         if (!options.registry) return false;
+        if (options.metricsToken !== undefined && !bearerMatches(req, options.metricsToken)) {
+          res.setHeader('www-authenticate', 'Bearer');
+          send(res, 401, 'text/plain', 'unauthorized\n', head);
+          return true;
+        }
         try {
           send(res, 200, options.registry.contentType, await options.registry.metrics(), head);
         } catch {

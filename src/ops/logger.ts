@@ -127,6 +127,7 @@ export function queueLogObserver(base: Logger): QueueObserver {
       const fields = { outcome, attempt: info.attempt, max_attempts: info.maxAttempts, duration_ms: durationMs, since_webhook_ms: sinceReceivedMs };
       if (outcome === 'retrying') log.warn({ ...fields, err: error }, 'review job failed, will retry');
       else if (outcome === 'dead_lettered') log.error({ ...fields, err: error }, 'review job dead-lettered');
+      else if (outcome === 'abandoned') log.warn(fields, 'review job abandoned: the process is stopping before it could run or finish');
       else log.info(fields, outcome === 'superseded' ? 'review job superseded by a newer head SHA' : 'review job completed');
     },
     hookFailed(hook, job, error) {

@@ -106,7 +106,7 @@ export function createMetrics(options: MetricsOptions = {}): ReviewMetrics {
   });
   const queueJobs = new Counter({
     name: `${p}queue_jobs_total`,
-    help: 'Finished job tries by outcome (completed, retrying, dead_lettered, superseded).',
+    help: 'Finished job tries by outcome (completed, retrying, dead_lettered, superseded, abandoned at shutdown).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

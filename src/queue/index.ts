@@ -7,7 +7,7 @@ export * from './types.js';
 export { backoffDelay } from './backoff.js';
 export { jobIdFor, jobKey, prLane } from './key.js';
 export { InProcessQueue } from './memory.js';
-export { DEFAULT_QUEUE_OPTIONS, queueOptionsFromEnv, type QueueOptions } from './options.js';
+export { DEFAULT_QUEUE_OPTIONS, queueOptionsFromEnv, stallSettingsFromEnv, type QueueOptions } from './options.js';
 export { RedisReviewQueue, startRedisWorker, type RedisQueueOptions, type RedisWorkerHandle, type RedisWorkerOptions } from './redis.js';
 
 export interface CreateQueueArgs {

@@ -7,7 +7,10 @@ import {
   ShutdownError,
   SupersededError,
   type EnqueueResult,
+  type AbandonedState,
+  type HookName,
   type JobOutcome,
+  type JobPatch,
   type JobRunInfo,
   type QueueCounts,
   type ReviewJob,
@@ -124,13 +127,28 @@ export class InProcessQueue implements ReviewQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  async drain(timeoutMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.idle().then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const r of this.records.values()) {
       if (r.state === 'waiting' || r.state === 'delayed') {
+        const state: AbandonedState = r.state;
         clearTimeout(r.retryTimer);
-        r.state = 'dropped';
+        this.finish(r, 'dropped');
+        this.abandon(r, state, 0);
       } else if (r.state === 'active') {
+        // run() reports it as abandoned once the processor has stopped.
         r.controller?.abort(new ShutdownError());
       }
     }
@@ -138,6 +156,11 @@ export class InProcessQueue implements ReviewQueue {
     await Promise.allSettled([...this.running]);
     await Promise.allSettled([...this.pendingHooks]);
     this.wakeIdle();
+  }
+
+  private abandon(record: JobRecord, state: AbandonedState, took: number): void {
+    this.observe(record, 'abandoned', took);
+    this.track(this.callHook('onAbandoned', record, () => this.opts.hooks.onAbandoned?.(record.job, { jobId: record.id, state })));
   }
 
   private report(job: ReviewJob, result: EnqueueResult): EnqueueResult {
@@ -178,12 +201,22 @@ export class InProcessQueue implements ReviewQueue {
     return { jobId: record.id, attempt: record.attempts, maxAttempts: this.opts.retry.maxAttempts };
   }
 
+  /** The info handed to a running try: it may save fields for the tries after it. */
+  private runInfo(record: JobRecord): JobRunInfo {
+    return {
+      ...this.info(record),
+      save: async (patch: JobPatch) => {
+        record.job = { ...record.job, ...patch };
+      },
+    };
+  }
+
   private async run(record: JobRecord): Promise<void> {
     record.state = 'active';
     record.attempts++;
     const controller = new AbortController();
     record.controller = controller;
-    const info = this.info(record);
+    const info = this.runInfo(record);
     const started = Date.now();
     this.opts.observer?.started?.(record.job, info, started - record.receivedAt);
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(this.opts.jobTimeoutMs)), this.opts.jobTimeoutMs);
@@ -207,6 +240,7 @@ export class InProcessQueue implements ReviewQueue {
     }
     if (reason instanceof ShutdownError) {
       this.finish(record, 'dropped');
+      this.abandon(record, 'active', took);
       return;
     }
     if (reason instanceof JobTimeoutError) error = reason;
@@ -243,7 +277,7 @@ export class InProcessQueue implements ReviewQueue {
     record.expiresAt = Date.now() + this.opts.dedupeTtlMs;
   }
 
-  private async callHook(name: 'onDeadLetter' | 'onSuperseded', record: JobRecord, call: () => unknown): Promise<void> {
+  private async callHook(name: HookName, record: JobRecord, call: () => unknown): Promise<void> {
     try {
       await call();
     } catch (e) {

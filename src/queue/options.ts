@@ -48,3 +48,23 @@ export function queueOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<
     queueName: env.QUEUE_NAME?.trim() || 'backend-review',
   };
 }
+
+/**
+ * QUEUE_LOCK_MS and QUEUE_STALLED_INTERVAL_MS: how soon a dead worker's jobs are taken again (see docs/operations.md).
+ * Unset: BullMQ's 30 s each. A lock shorter than the longest event-loop block of a review would make live jobs look dead.
+ */
+export function stallSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { lockDurationMs?: number; stalledIntervalMs?: number } {
+  const read = (name: string, min: number) => {
+    const raw = env[name]?.trim();
+    if (!raw) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(env[name])}`);
+    return n;
+  };
+  const out: { lockDurationMs?: number; stalledIntervalMs?: number } = {};
+  const lock = read('QUEUE_LOCK_MS', 5_000);
+  const interval = read('QUEUE_STALLED_INTERVAL_MS', 1_000);
+  if (lock !== undefined) out.lockDurationMs = lock;
+  if (interval !== undefined) out.stalledIntervalMs = interval;
+  return out;
+}

@@ -9,6 +9,7 @@ import {
   ShutdownError,
   SupersededError,
   type EnqueueResult,
+  type HookName,
   type JobOutcome,
   type JobRunInfo,
   type QueueCounts,
@@ -117,6 +118,7 @@ export class RedisReviewQueue implements ReviewQueue {
   private readonly queueConnection: Redis;
   private readonly queue: Queue;
   private readonly keys: ReturnType<typeof redisKeys>;
+  private closed = false;
 
   constructor(options_: RedisQueueOptions) {
     this.opts = options(options_);
@@ -132,6 +134,7 @@ export class RedisReviewQueue implements ReviewQueue {
   }
 
   async enqueue(job: ReviewJob): Promise<EnqueueResult> {
+    if (this.closed) throw new ShutdownError();
     assertValidJob(job);
     await this.connected();
     const data: ReviewJob = { ...job, receivedAt: job.receivedAt ?? Date.now() };
@@ -175,6 +178,11 @@ export class RedisReviewQueue implements ReviewQueue {
     return countJobs(this.queue);
   }
 
+  /** Nothing to wait for here: the jobs are in Redis, and the workers run them (and stop gracefully on their own SIGTERM). */
+  async drain(): Promise<boolean> {
+    return true;
+  }
+
   async ping(): Promise<void> {
     await this.connected(1_000);
     const reply = await this.client.ping();
@@ -182,6 +190,7 @@ export class RedisReviewQueue implements ReviewQueue {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.queue.close();
     this.queueConnection.disconnect();
     this.client.disconnect();
@@ -251,7 +260,7 @@ export async function startRedisWorker(processor: ReviewProcessor, options_: Red
   const observe = (job: ReviewJob, info: JobRunInfo, outcome: JobOutcome, took: number, error?: Error) =>
     opts.observer?.finished?.(job, info, outcome, took, Date.now() - (job.receivedAt ?? Date.now()), error);
 
-  const callHook = async (name: 'onDeadLetter' | 'onSuperseded', job: ReviewJob, call: () => unknown) => {
+  const callHook = async (name: HookName, job: ReviewJob, call: () => unknown) => {
     try {
       await call();
     } catch (e) {
@@ -268,7 +277,15 @@ export async function startRedisWorker(processor: ReviewProcessor, options_: Red
   const run = async (bjob: Job<ReviewJob, RedisJobResult>, token?: string, bullSignal?: AbortSignal): Promise<RedisJobResult> => {
     const job = bjob.data;
     const jobId = bjob.id!;
-    const info: JobRunInfo = { jobId, attempt: bjob.attemptsMade + 1, maxAttempts: bjob.opts.attempts ?? opts.retry.maxAttempts };
+    const info: JobRunInfo = {
+      jobId,
+      attempt: bjob.attemptsMade + 1,
+      maxAttempts: bjob.opts.attempts ?? opts.retry.maxAttempts,
+      // Kept in Redis with the job: a retry, or the worker that takes the job over if this one dies, reads it back.
+      save: async (patch) => {
+        await bjob.updateData({ ...bjob.data, ...patch });
+      },
+    };
     const controller = new AbortController();
     active.set(jobId, controller);
     const forward = () => controller.abort(bullSignal?.reason instanceof Error ? bullSignal.reason : new ShutdownError());

@@ -57,16 +57,37 @@ export interface JobRunInfo {
   /** 1 for the first try. */
   attempt: number;
   maxAttempts: number;
+  /**
+   * Stores fields on the job, so that a later try of it sees them: a retry, or (Redis mode) another worker that takes
+   * the job over after this one died. The processor saves the check run it created, so a later try concludes that run
+   * instead of creating a second one. Absent where no try can follow (hooks, a dead letter).
+   */
+  save?(patch: JobPatch): Promise<void>;
 }
+
+/** What a try may store on its job for the tries after it. */
+export type JobPatch = Pick<ReviewJob, 'checkRunId'>;
 
 export interface QueueHooks {
   /** Called once when a job has failed `maxAttempts` times (or threw PermanentJobError). Conclude the check run saying so. */
   onDeadLetter?: (job: ReviewJob, error: Error, info: JobRunInfo) => Promise<void> | void;
   /** Called once when a queued or running job was replaced by a newer head SHA of the same PR. */
   onSuperseded?: (job: ReviewJob, info: { jobId: string; byJobId: string }) => Promise<void> | void;
+  /**
+   * Memory mode: called once for each job that `close()` gave up on (the process is stopping): a queued job, one waiting
+   * for a retry, or a running one that was aborted. `job` holds what its tries saved (`checkRunId`). Conclude its check
+   * run saying the review did not run. `close()` awaits these calls; bound the whole close with a timeout.
+   */
+  onAbandoned?: (job: ReviewJob, info: { jobId: string; state: AbandonedState }) => Promise<void> | void;
 }
 
-export type JobOutcome = 'completed' | 'retrying' | 'dead_lettered' | 'superseded';
+/** Where an abandoned job was when the queue closed. */
+export type AbandonedState = 'waiting' | 'delayed' | 'active';
+
+export type HookName = 'onDeadLetter' | 'onSuperseded' | 'onAbandoned';
+
+/** `abandoned`: memory mode only, a job dropped by `close()` (see `QueueHooks.onAbandoned`). */
+export type JobOutcome = 'completed' | 'retrying' | 'dead_lettered' | 'superseded' | 'abandoned';
 
 /** Observation points for metrics and logs (see src/ops/metrics.ts `queueObserver`). All optional and synchronous. */
 export interface QueueObserver {
@@ -75,8 +96,8 @@ export interface QueueObserver {
   started?(job: ReviewJob, info: JobRunInfo, waitedMs: number): void;
   /** A try ended. durationMs is this try's processing time; sinceReceivedMs the time since the webhook. */
   finished?(job: ReviewJob, info: JobRunInfo, outcome: JobOutcome, durationMs: number, sinceReceivedMs: number, error?: Error): void;
-  /** A hook (onDeadLetter, onSuperseded) threw; the queue carries on. */
-  hookFailed?(hook: 'onDeadLetter' | 'onSuperseded', job: ReviewJob, error: Error): void;
+  /** A hook (onDeadLetter, onSuperseded, onAbandoned) threw; the queue carries on. */
+  hookFailed?(hook: HookName, job: ReviewJob, error: Error): void;
 }
 
 export interface RetryOptions {
@@ -104,7 +125,16 @@ export interface ReviewQueue {
   counts(): Promise<QueueCounts>;
   /** Readiness: resolves when the backing store answers (Redis PING), rejects otherwise. */
   ping(): Promise<void>;
-  /** Stop taking jobs. Memory mode: running jobs are aborted and awaited; queued jobs are dropped (not durable). */
+  /**
+   * For a graceful stop, before `close()`. Memory mode: resolves true once nothing is queued, running or waiting for a
+   * retry (new jobs may still be enqueued meanwhile), false when `timeoutMs` passed first. Redis mode: true at once
+   * (the jobs are in Redis and the workers run them).
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /**
+   * Stop taking jobs: `enqueue` throws ShutdownError from now on. Memory mode: queued jobs are dropped and running jobs
+   * aborted (ShutdownError) and awaited; each one is passed to `hooks.onAbandoned`, and close() awaits those calls too.
+   */
   close(): Promise<void>;
 }
 
@@ -132,6 +162,8 @@ export class JobTimeoutError extends Error {
 /** The abort reason when the queue or worker is closing. */
 export class ShutdownError extends Error {
   override name = 'ShutdownError';
+  /** The HTTP status a webhook gets when it cannot be queued because the app is stopping (Probot's middleware answers with it). */
+  readonly status = 503;
   constructor() {
     super('queue is shutting down');
   }

@@ -15,7 +15,8 @@ import { createLogger, secretsFromEnv } from '../ops/logger.js';
 import { createMetrics, queueObserver, type ReviewMetrics } from '../ops/metrics.js';
 import { createOpsHandler, startOpsServer } from '../ops/http.js';
 import { queueLogObserver } from '../ops/logger.js';
-import { queueOptionsFromEnv } from './options.js';
+import { exitOnSignals, shutdownPlan, shutdownTimeoutFromEnv } from '../ops/shutdown.js';
+import { queueOptionsFromEnv, stallSettingsFromEnv } from './options.js';
 import type { QueueHooks, ReviewProcessor } from './types.js';
 import { startWorker } from './worker.js';
 
@@ -63,10 +64,18 @@ async function main(): Promise<void> {
     log.fatal('REDIS_URL is not set: `npm run worker` takes jobs from Redis (without REDIS_URL the app reviews in-process and needs no worker)');
     process.exit(EXIT_NOT_WIRED);
   }
+  const shutdownTimeoutMs = shutdownTimeoutFromEnv(env);
   const createWorkerProcessor = await loadProcessorFactory(log);
   const metrics = createMetrics();
   const app = await createWorkerProcessor({ logger: log, metrics, env });
-  const handle = await startWorker(app.processor, { hooks: app.hooks, observer: queueObserver(metrics, queueLogObserver(log)), env });
+  // SIGTERM: running reviews get most of SHUTDOWN_TIMEOUT_MS to finish; the rest of it is for putting the unfinished
+  // ones back in the queue (another worker takes them, keeping their check run) and closing the connections.
+  const handle = await startWorker(app.processor, {
+    hooks: app.hooks,
+    observer: queueObserver(metrics, queueLogObserver(log)),
+    env,
+    overrides: { shutdownGraceMs: shutdownPlan(shutdownTimeoutMs).drainMs, ...stallSettingsFromEnv(env) },
+  });
   metrics.watchQueue(handle);
 
   const ops = createOpsHandler({ registry: metrics.registry, checks: [{ name: 'redis', check: () => handle.ping() }] });
@@ -75,23 +84,22 @@ async function main(): Promise<void> {
   const server: Server = await startOpsServer(ops, port, host);
   log.info({ worker_id: handle.worker.id, concurrency: handle.worker.concurrency, metrics_port: port }, 'review worker started');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'review worker stopping: finishing running reviews');
-    ops.markShuttingDown();
-    try {
-      await handle.close();
-      await app.close?.();
-    } finally {
-      server.close();
-      log.info('review worker stopped');
-      process.exit(0);
-    }
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  exitOnSignals(
+    async (signal) => {
+      log.info({ signal, running: handle.activeJobIds().length, timeout_ms: shutdownTimeoutMs }, 'review worker stopping: finishing running reviews');
+      ops.markShuttingDown();
+      try {
+        await handle.close();
+        await app.close?.();
+      } finally {
+        server.close();
+        log.info('review worker stopped');
+      }
+      return 0;
+    },
+    // Past this the process exits anyway; a job it still held is retaken by another worker once its lock expires.
+    { hardLimitMs: shutdownTimeoutMs + 2_000, onError: (err) => log.error({ err }, 'review worker did not stop cleanly') },
+  );
 }
 
 main().catch((e) => {

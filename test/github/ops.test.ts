@@ -24,14 +24,17 @@ function parseSamples(text: string) {
 }
 
 let server: Server | undefined;
+let opsServer: import('node:http').Server | undefined;
 afterEach(async () => {
   await server?.stop();
   server = undefined;
+  await new Promise((r) => (opsServer ? opsServer.close(r) : r(undefined)));
+  opsServer = undefined;
   stopHarness();
 });
 
 describe('ops endpoints on the app server', () => {
-  it('serves /healthz, /readyz and /metrics next to the webhook path, and the metrics count a review sent over HTTP', async () => {
+  it('serves /healthz and /readyz next to the webhook path, /metrics on METRICS_PORT, and the metrics count a review sent over HTTP', async () => {
     const h = startHarness(); // nock routes api.github.com into the emulator
     nock.enableNetConnect('127.0.0.1');
     const { pull } = world(h.emu);
@@ -40,17 +43,24 @@ describe('ops endpoints on the app server', () => {
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     server = new Server({ host: '127.0.0.1', port, log, Probot: Probot.defaults({ appId: h.emu.appId, privateKey, secret, log, Octokit: TestOctokit }) });
-    const appFn = createApp({ writes: { minIntervalMs: 0 }, metrics: createMetrics({ defaultMetrics: false }), env: {} });
+    const appFn = createApp({ writes: { minIntervalMs: 0 }, metrics: createMetrics({ defaultMetrics: false }), env: { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' } });
     await server.load(appFn);
     await server.start();
+    opsServer = appFn.runtime!.opsServer;
     const base = `http://127.0.0.1:${port}`;
+    const opsBase = `http://127.0.0.1:${(appFn.runtime!.opsServer!.address() as { port: number }).port}`;
 
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { queue: 'ok' } });
+    // The webhook port faces the internet: the status only, and no /metrics there.
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const opsReady = await fetch(`${opsBase}/readyz`);
+    expect(await opsReady.json()).toEqual({ status: 'ready', checks: { queue: 'ok' } });
+    expect((await fetch(`${opsBase}/healthz`)).status).toBe(200);
 
     const body = JSON.stringify(pullRequestEvent('opened', pull));
     const status = await post(`${base}/api/github/webhooks`, { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'ops-1', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', secret).update(body).digest('hex') }, body);
@@ -58,7 +68,7 @@ describe('ops endpoints on the app server', () => {
     await appFn.runtime!.idle();
     expect(h.emu.checkRunsFor(pull)[0].conclusion).toBe('failure');
 
-    const metrics = await fetch(`${base}/metrics`);
+    const metrics = await fetch(`${opsBase}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     const samples = parseSamples(await metrics.text());
@@ -85,5 +95,53 @@ describe('ops endpoints on the app server', () => {
     expect(forged).toBeGreaterThanOrEqual(400);
     await appFn.runtime!.idle();
     expect(h.emu.requests.length).toBe(before);
+  });
+
+  it('serves /metrics on the webhook port only with METRICS_TOKEN, as a bearer token', async () => {
+    const h = startHarness();
+    nock.enableNetConnect('127.0.0.1');
+    const port = await freePort();
+    const log = pino({ level: 'silent' });
+    server = new Server({ host: '127.0.0.1', port, log, Probot: Probot.defaults({ appId: h.emu.appId, privateKey, secret: 's', log, Octokit: TestOctokit }) });
+    const token = 'a'.repeat(20) + 'b';
+    const appFn = createApp({ writes: { minIntervalMs: 0 }, metrics: createMetrics({ defaultMetrics: false }), env: { METRICS_TOKEN: token } });
+    await server.load(appFn);
+    await server.start();
+    expect(appFn.runtime!.opsServer).toBeUndefined();
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const none = await fetch(url);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await fetch(url, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: token } })).status).toBe(401);
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('backend_review_reviews_total');
+    // A load balancer's probes need no token.
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  });
+
+  it('a SIGTERM-style stop turns /readyz to 503 on the webhook port and closes the ops server', async () => {
+    const h = startHarness();
+    nock.enableNetConnect('127.0.0.1');
+    const port = await freePort();
+    const log = pino({ level: 'silent' });
+    server = new Server({ host: '127.0.0.1', port, log, Probot: Probot.defaults({ appId: h.emu.appId, privateKey, secret: 's', log, Octokit: TestOctokit }) });
+    const appFn = createApp({ writes: { minIntervalMs: 0 }, metrics: createMetrics({ defaultMetrics: false }), env: { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '1000' } });
+    await server.load(appFn);
+    await server.start();
+    const ops = appFn.runtime!.opsServer!;
+    expect(await appFn.runtime!.shutdown()).toMatchObject({ drained: true, closed: true });
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'shutting_down' });
+    expect(ops.listening).toBe(false);
+  });
+
+  it('refuses an invalid METRICS_PORT or a short METRICS_TOKEN at start-up', async () => {
+    const probot = new Probot({ appId: 1, privateKey, log: pino({ level: 'silent' }) });
+    await expect(probot.load(createApp({ env: { METRICS_PORT: 'nine' } }))).rejects.toThrow(/METRICS_PORT/);
+    await expect(probot.load(createApp({ env: { METRICS_TOKEN: 'short' } }))).rejects.toThrow(/METRICS_TOKEN/);
   });
 });

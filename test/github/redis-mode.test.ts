@@ -88,7 +88,11 @@ describe.skipIf(skipRedisTests)('Redis mode: the app enqueues, `npm run worker` 
     expect(h.emu.reviews).toHaveLength(1);
     expect(h.emu.violations).toEqual([]);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    // The worker counts the review once `publish` has returned, a moment after the emulator has stored the summary.
+    const metrics = await waitFor('the review to be counted', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return /^backend_review_reviews_total\{conclusion="failure"\} 1$/m.test(text) ? text : undefined;
+    }, 10_000);
     expect(metrics).toMatch(/^backend_review_reviews_total\{conclusion="failure"\} 1$/m);
     expect(metrics).toMatch(/^backend_review_github_requests_total\{method="PATCH",status="200"\} [1-9]/m);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);

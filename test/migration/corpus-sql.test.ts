@@ -55,6 +55,13 @@ const EXPECTED = [
   'migration/set-not-null:golang/migrations/000005_subscriptions_price_cents.up.sql:4',
   'migration/missing-lock-timeout:golang/migrations/000006_customers_email_citext.up.sql:2',
   'migration/alter-column-type:golang/migrations/000006_customers_email_citext.up.sql:3',
+  // golang-migrate sends the three statements as one query, which Postgres runs as one
+  // transaction, so the CONCURRENTLY build is refused (000003 holds it alone and is fine).
+  'migration/concurrent-in-transaction:golang/migrations/000007_subscriptions_renewal_at.up.sql:3',
+  // A CHECK inside ADD COLUMN reads every row under ACCESS EXCLUSIVE; the REFERENCES on the
+  // next line has no default, so Postgres skips its check and only the missing index is reported.
+  'migration/add-check-validating:golang/migrations/000008_subscriptions_seats.up.sql:2',
+  'migration/foreign-key-without-index:golang/migrations/000008_subscriptions_seats.up.sql:3',
   'migration/enum-type:prisma/migrations/20240105093000_init/migration.sql:2',
   'migration/int-primary-key:prisma/migrations/20240105093000_init/migration.sql:6',
   'migration/timestamp-without-time-zone:prisma/migrations/20240105093000_init/migration.sql:11',

@@ -10,7 +10,7 @@ import { extractJsMigration } from '../../src/analyzers/sql/js-migration.js';
 import type { ReviewResult } from '../../src/model.js';
 import { scanPaths } from '../../src/sources/local.js';
 
-// A corpus of Knex, TypeORM, Sequelize, Kysely and node-pg-migrate migrations written the
+// A corpus of Knex, TypeORM, Sequelize, Kysely, node-pg-migrate and MikroORM migrations written the
 // way real projects write them, with the application code that reads their tables. Every
 // finding below was reviewed by hand; a new or missing one fails the test, so it must be
 // reviewed (and this list updated) on purpose. Where dropped-column-still-referenced fires,
@@ -61,6 +61,11 @@ const EXPECTED = [
   'migration/enum-type typeorm/migration/1700000700000-OrderStatusEnum.ts:7',
   'migration/alter-column-type typeorm/migration/1700000700000-OrderStatusEnum.ts:9',
   'migration/missing-lock-timeout typeorm/migration/1700000700000-OrderStatusEnum.ts:9',
+  // MikroORM wraps each migration in a transaction: the index cannot simply become CONCURRENTLY
+  // there (Migration20240503090000 shows the opt-out with isTransactional() and stays quiet).
+  'migration/missing-lock-timeout mikro-orm/migrations/Migration20240502090000.ts:6',
+  'migration/add-foreign-key-validating mikro-orm/migrations/Migration20240502090000.ts:7',
+  'migration/create-index-non-concurrent mikro-orm/migrations/Migration20240502090000.ts:8',
 ];
 
 let result: ReviewResult;
@@ -77,7 +82,7 @@ describe('JS/TS migration corpus', () => {
   });
 
   it('every migration file is recognised, with the framework of its folder', () => {
-    const frameworks: Record<string, string> = { knex: 'knex', typeorm: 'typeorm', sequelize: 'sequelize', kysely: 'kysely', 'node-pg-migrate': 'node-pg-migrate' };
+    const frameworks: Record<string, string> = { knex: 'knex', typeorm: 'typeorm', sequelize: 'sequelize', kysely: 'kysely', 'node-pg-migrate': 'node-pg-migrate', 'mikro-orm': 'mikro-orm' };
     for (const f of result.skipped) throw new Error(`skipped ${f.path}: ${f.reason}`);
     const migrations = scanMigrations();
     expect(migrations.length).toBeGreaterThanOrEqual(20);
@@ -105,7 +110,7 @@ describe('JS/TS migration corpus', () => {
 
 function scanMigrations(): { path: string; text: string }[] {
   const out: { path: string; text: string }[] = [];
-  for (const fw of ['knex/migrations', 'typeorm/migration', 'sequelize/migrations', 'kysely/migrations', 'node-pg-migrate/migrations']) {
+  for (const fw of ['knex/migrations', 'typeorm/migration', 'sequelize/migrations', 'kysely/migrations', 'node-pg-migrate/migrations', 'mikro-orm/migrations']) {
     for (const name of readdirSync(join(ROOT, fw)).sort()) out.push({ path: `${fw}/${name}`, text: readFileSync(join(ROOT, fw, name), 'utf8') });
   }
   return out;

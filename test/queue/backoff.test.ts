@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/queue/backoff.js';
-import { DEFAULT_QUEUE_OPTIONS, queueOptionsFromEnv } from '../../src/queue/options.js';
+import { DEFAULT_QUEUE_OPTIONS, queueOptionsFromEnv, stallSettingsFromEnv } from '../../src/queue/options.js';
 
 describe('backoffDelay', () => {
   it('doubles per try from the base, with jitter in [step/2, step)', () => {
@@ -78,5 +78,14 @@ describe('queueOptionsFromEnv', () => {
     expect(() => queueOptionsFromEnv({ QUEUE_CONCURRENCY: '0' })).toThrow(/QUEUE_CONCURRENCY/);
     expect(() => queueOptionsFromEnv({ QUEUE_MAX_ATTEMPTS: 'five' })).toThrow(/QUEUE_MAX_ATTEMPTS/);
     expect(() => queueOptionsFromEnv({ QUEUE_RETRY_BASE_MS: '5000', QUEUE_RETRY_MAX_MS: '10' })).toThrow(/QUEUE_RETRY_MAX_MS/);
+  });
+});
+
+describe("stallSettingsFromEnv (the worker: how soon a dead worker's jobs are taken again)", () => {
+  it("leaves BullMQ's defaults when unset, reads QUEUE_LOCK_MS and QUEUE_STALLED_INTERVAL_MS, refuses bad values", () => {
+    expect(stallSettingsFromEnv({})).toEqual({});
+    expect(stallSettingsFromEnv({ QUEUE_LOCK_MS: '20000', QUEUE_STALLED_INTERVAL_MS: '10000' })).toEqual({ lockDurationMs: 20_000, stalledIntervalMs: 10_000 });
+    expect(() => stallSettingsFromEnv({ QUEUE_LOCK_MS: '100' })).toThrow(/QUEUE_LOCK_MS must be an integer >= 5000/);
+    expect(() => stallSettingsFromEnv({ QUEUE_STALLED_INTERVAL_MS: '1s' })).toThrow(/QUEUE_STALLED_INTERVAL_MS/);
   });
 });

@@ -461,4 +461,84 @@ describe('in-process queue: observer and shutdown', () => {
     await expect(q.enqueue(makeJob({ pullNumber: 3 }))).rejects.toBeInstanceOf(ShutdownError);
     await expect(q.ping()).rejects.toBeInstanceOf(ShutdownError);
   });
+
+  it('close() reports every job it gave up on to onAbandoned once: queued, waiting for a retry, and running (with what its try saved)', async () => {
+    const abandoned: { pr: number; state: string; checkRunId?: number }[] = [];
+    const outcomes: JobOutcome[] = [];
+    const running = deferred();
+    const q = new InProcessQueue(
+      async (job, signal, info) => {
+        if (job.pullNumber === 2) throw new Error('GitHub 502'); // goes to a retry with a long backoff
+        await info.save!({ checkRunId: 700 + job.pullNumber });
+        running.resolve();
+        await untilAborted(signal);
+      },
+      {
+        concurrency: 2,
+        retry: { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+        hooks: { onAbandoned: (job, info) => void abandoned.push({ pr: job.pullNumber, state: info.state, checkRunId: job.checkRunId }) },
+        observer: { finished: (_j, _i, outcome) => void outcomes.push(outcome) },
+      },
+    );
+    await q.enqueue(makeJob({ pullNumber: 1 }));
+    await q.enqueue(makeJob({ pullNumber: 2 }));
+    await running.promise;
+    await vi.waitFor(async () => expect((await q.counts()).delayed).toBe(1));
+    await q.enqueue(makeJob({ pullNumber: 3 })); // takes the slot PR 2 left
+    await vi.waitFor(async () => expect((await q.counts()).active).toBe(2));
+    await q.enqueue(makeJob({ pullNumber: 4 })); // waits: both slots are taken
+    await q.close();
+    expect(abandoned.sort((a, b) => a.pr - b.pr)).toEqual([
+      { pr: 1, state: 'active', checkRunId: 701 },
+      { pr: 2, state: 'delayed', checkRunId: undefined },
+      { pr: 3, state: 'active', checkRunId: 703 },
+      { pr: 4, state: 'waiting', checkRunId: undefined },
+    ]);
+    expect(outcomes.filter((o) => o === 'abandoned')).toHaveLength(4);
+  });
+
+  it('a value a try saves reaches the next try of the same job', async () => {
+    const seen: (number | undefined)[] = [];
+    const q = track(
+      new InProcessQueue(
+        async (job, _signal, info) => {
+          seen.push(job.checkRunId);
+          if (info.attempt === 1) {
+            await info.save!({ checkRunId: 555 });
+            throw new Error('GitHub 502');
+          }
+        },
+        { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+      ),
+    );
+    await q.enqueue(makeJob());
+    await q.idle();
+    expect(seen).toEqual([undefined, 555]);
+  });
+
+  it('drain() resolves true once everything ran, false at its timeout; jobs may still be enqueued while it waits', async () => {
+    const gate = deferred();
+    const done: number[] = [];
+    const q = track(
+      new InProcessQueue(async (job) => {
+        await gate.promise;
+        done.push(job.pullNumber);
+      }),
+    );
+    await q.enqueue(makeJob({ pullNumber: 1 }));
+    expect(await q.drain(50)).toBe(false);
+    const draining = q.drain(5_000);
+    await q.enqueue(makeJob({ pullNumber: 2 }));
+    gate.resolve();
+    expect(await draining).toBe(true);
+    expect(done.sort()).toEqual([1, 2]);
+  });
+
+  it('the ShutdownError a closed queue throws carries HTTP 503, which Probot answers the webhook with', async () => {
+    const q = new InProcessQueue(async () => undefined);
+    await q.close();
+    const err = await q.enqueue(makeJob()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShutdownError);
+    expect((err as ShutdownError).status).toBe(503);
+  });
 });

@@ -199,11 +199,11 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
     await exited;
 
     const completed: string[] = [];
-    await worker(async (_j, _s, info) => void completed.push(`${info.jobId}#${info.attempt}`));
+    await worker(async (j, _s, info) => void completed.push(`${info.jobId}#${info.attempt} run ${j.checkRunId}`));
     await waitFor(() => completed.length === 1, 15_000, 'the job to be taken again after the lock expired');
     await new Promise((r) => setTimeout(r, 1_500));
-    // Taken again exactly once, and the crash did not use up a try.
-    expect(completed).toEqual([`${jobId}#1`]);
+    // Taken again exactly once, the crash did not use up a try, and the check run the dead worker saved is handed over.
+    expect(completed).toEqual([`${jobId}#1 run 4242`]);
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const bull = new Queue(queueName, { connection });
     try {
@@ -246,17 +246,18 @@ describe.skipIf(skipRedisTests)('Redis queue mode (BullMQ on a real redis-server
   it('close() puts a review that outlives the grace period back in the queue without using up a try', async () => {
     const { queue, worker } = setup({ shutdownGraceMs: 200 });
     const started = deferred();
-    const first = await worker(async (_j, signal) => {
+    const first = await worker(async (_j, signal, info) => {
+      await info.save!({ checkRunId: 77 });
       started.resolve();
       await untilAborted(signal);
     });
     const { jobId } = await queue.enqueue(makeJob());
     await started.promise;
     await first.close();
-    const attempts: number[] = [];
-    await worker(async (_j, _s, info) => void attempts.push(info.attempt));
+    const attempts: string[] = [];
+    await worker(async (j, _s, info) => void attempts.push(`${info.attempt} run ${j.checkRunId}`));
     await waitFor(() => attempts.length === 1, 10_000, `job ${jobId} to run on the second worker`);
-    expect(attempts).toEqual([1]);
+    expect(attempts).toEqual(['1 run 77']);
   });
 
   it('createReviewQueue and startWorker pick Redis mode from REDIS_URL', async () => {

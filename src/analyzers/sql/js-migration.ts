@@ -63,7 +63,7 @@ function extract(path: string, text: string, config: Config): Migration | undefi
   };
 }
 
-const JS_FRAMEWORKS: ReadonlySet<MigrationFramework> = new Set(['knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate']);
+const JS_FRAMEWORKS: ReadonlySet<MigrationFramework> = new Set(['knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate', 'mikro-orm']);
 
 export function isJsFramework(framework: MigrationFramework): boolean {
   return JS_FRAMEWORKS.has(framework);
@@ -91,6 +91,8 @@ export function detectFramework(sf: ts.SourceFile, text: string): MigrationFrame
   const imports = importsOf(sf);
   const has = (m: string) => [...imports].some((i) => i === m || i.startsWith(m + '/'));
   if (has('typeorm')) return 'typeorm';
+  // @mikro-orm/migrations-mongodb is MongoDB: no SQL to review.
+  if (has('@mikro-orm/migrations')) return 'mikro-orm';
   if (has('node-pg-migrate')) return 'node-pg-migrate';
   if (has('kysely')) return 'kysely';
   if (has('sequelize') || has('sequelize-typescript') || has('@sequelize/core')) return 'sequelize';
@@ -117,11 +119,20 @@ function runnerTransaction(framework: MigrationFramework, sf: ts.SourceFile, tex
     case 'node-pg-migrate':
       return !/\bpgm\s*\.\s*noTransaction\s*\(/.test(text);
     case 'kysely':
-      // Kysely's Migrator runs each migration in a transaction on dialects with transactional DDL
-      // (Postgres), and a file cannot opt out: only the Migrator's `disableTransactions` can. A file
-      // that builds an index CONCURRENTLY could not run at all inside that transaction, so it tells
-      // us the project runs its migrations with transactions disabled.
+      // Kysely's Migrator (0.28) runs every pending migration of a migrate call in ONE transaction on
+      // dialects with transactional DDL (Postgres); the only opt-out is the Migrator's
+      // `disableTransactions: true` (kysely-ctl: `--no-transaction` or `migrations.disableTransactions`),
+      // which a migration file cannot show. A file that runs CONCURRENTLY could not work at all inside
+      // that transaction, so it tells us the project runs its migrations with transactions disabled.
       return !/\bconcurrently\b/i.test(text);
+    case 'mikro-orm':
+      // MikroORM's MigrationRunner wraps each migration in a transaction (nested in one master
+      // transaction around the whole run when `allOrNothing`, the default) unless the class's
+      // `isTransactional()` returns false or the config sets `migrations.transactional: false`.
+      // A non-transactional migration runs on another connection, outside any transaction (with
+      // `allOrNothing` still on, the open master transaction makes CONCURRENTLY wait for it: the
+      // advice says to turn it off, which the file cannot show).
+      return !mikroOrmOptsOut(sf);
     case 'sequelize':
       // The Sequelize CLI (umzug) does not wrap migrations; only explicit sequelize.transaction() does.
       return config.migrations.assume_in_transaction;
@@ -161,6 +172,24 @@ function typeormOptsOut(sf: ts.SourceFile): boolean {
   let out = false;
   const visit = (node: ts.Node): void => {
     if (ts.isPropertyDeclaration(node) && node.name.getText() === 'transaction' && isFalse(node.initializer)) out = true;
+    if (!out) ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** `isTransactional(): boolean { return false; }` (or an arrow/property returning false) in the migration class. */
+function mikroOrmOptsOut(sf: ts.SourceFile): boolean {
+  let out = false;
+  const returnsFalse = (body: ts.Node | undefined): boolean => {
+    if (!body) return false;
+    if (!ts.isBlock(body)) return isFalse(body as ts.Expression);
+    const last = body.statements[body.statements.length - 1];
+    return body.statements.length === 1 && !!last && ts.isReturnStatement(last) && isFalse(last.expression);
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isMethodDeclaration(node) && node.name.getText(sf) === 'isTransactional' && returnsFalse(node.body)) out = true;
+    if (ts.isPropertyDeclaration(node) && node.name.getText(sf) === 'isTransactional' && node.initializer && (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer)) && returnsFalse(node.initializer.body)) out = true;
     if (!out) ts.forEachChild(node, visit);
   };
   visit(sf);
@@ -568,8 +597,16 @@ function walkUp(up: Step, c: Collector, framework: MigrationFramework): void {
       const receiver = node.expression.expression;
       const receiverText = receiver.getText(sf);
       const arg = node.arguments[0];
-      // Transactions opened in code.
-      if (method === 'transaction' && node.arguments.some((a) => isFunction(a))) {
+      // Transactions opened in code: knex.transaction(cb), sequelize.transaction(cb), and
+      // Kysely's db.transaction().execute(cb).
+      const kyselyTransaction =
+        framework === 'kysely' &&
+        method === 'execute' &&
+        ts.isCallExpression(receiver) &&
+        ts.isPropertyAccessExpression(receiver.expression) &&
+        receiver.expression.name.text === 'transaction' &&
+        receiver.arguments.length === 0;
+      if ((method === 'transaction' || kyselyTransaction) && node.arguments.some((a) => isFunction(a))) {
         c.addMarker('BEGIN', node.getStart(sf), node.getText(sf).split('\n')[0]);
         ts.forEachChild(node, visit);
         c.addMarker('COMMIT', node.getEnd() - 1, 'end of the transaction callback');
@@ -590,6 +627,11 @@ function walkUp(up: Step, c: Collector, framework: MigrationFramework): void {
           return;
         }
         if (method === 'sql' && /(^|\.)pgm$/.test(receiverText)) {
+          c.addRaw(arg, node);
+          return;
+        }
+        // MikroORM: this.addSql('…') queues a statement for the runner; this.execute('…') runs it at once.
+        if (framework === 'mikro-orm' && (method === 'addSql' || method === 'execute') && receiver.kind === ts.SyntaxKind.ThisKeyword) {
           c.addRaw(arg, node);
           return;
         }

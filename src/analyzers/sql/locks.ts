@@ -77,6 +77,8 @@ export const LOCKS = {
   renameTable: 'AccessExclusiveLock',
   renameColumn: 'AccessExclusiveLock',
   addColumn: 'AccessExclusiveLock',
+  addColumnReferences: 'AccessExclusiveLock',
+  addColumnCheck: 'AccessExclusiveLock',
   dropColumn: 'AccessExclusiveLock',
   alterColumnType: 'AccessExclusiveLock',
   setDefault: 'AccessExclusiveLock',
@@ -100,6 +102,45 @@ export const LOCKS = {
 } satisfies Record<string, LockMode>;
 
 export type LockKey = keyof typeof LOCKS;
+
+/**
+ * The lock every way of adding a foreign key (ADD CONSTRAINT … FOREIGN KEY, with or without
+ * NOT VALID, and ADD COLUMN … REFERENCES) takes on the referenced table.
+ */
+export const REFERENCED_TABLE_LOCK: LockMode = 'ShareRowExclusiveLock';
+
+const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
+
+/** The added column gets a value other than NULL in existing rows: a default (even DEFAULT NULL), identity, generated or serial. */
+export function addedColumnHasDefault(def: any): boolean {
+  const type = def?.typeName?.names;
+  const typeName = String(type?.[type.length - 1]?.String?.sval ?? '').toLowerCase();
+  if (SERIAL_TYPES.has(typeName)) return true;
+  return (def?.constraints ?? []).some((c: any) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(c?.Constraint?.contype));
+}
+
+/**
+ * Constraints declared inside an ADD COLUMN that make Postgres read every existing row while
+ * the ALTER TABLE holds its ACCESS EXCLUSIVE lock (checked against Postgres in
+ * test/locks.pglite.test.ts). A CHECK always does. A REFERENCES does only when the column
+ * gets a default (even DEFAULT NULL), identity, generated or serial value: otherwise every
+ * existing row holds NULL and Postgres marks the foreign key valid without a scan.
+ * Constraints declared NOT ENFORCED (Postgres 18) are not checked at all.
+ */
+export function addColumnScans(cmd: any): { def: any; constraint: any; kind: 'foreign' | 'check' }[] {
+  if (cmd?.subtype !== 'AT_AddColumn') return [];
+  const def = cmd.def?.ColumnDef;
+  const out: { def: any; constraint: any; kind: 'foreign' | 'check' }[] = [];
+  const list: any[] = def?.constraints ?? [];
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]?.Constraint;
+    // Column constraint attributes follow the constraint they qualify: `CHECK (…) NOT ENFORCED`.
+    if (!c || c.is_enforced === false || list[i + 1]?.Constraint?.contype === 'CONSTR_ATTR_NOT_ENFORCED') continue;
+    if (c.contype === 'CONSTR_CHECK') out.push({ def, constraint: c, kind: 'check' });
+    else if (c.contype === 'CONSTR_FOREIGN' && addedColumnHasDefault(def)) out.push({ def, constraint: c, kind: 'foreign' });
+  }
+  return out;
+}
 
 export function lockOf(key: LockKey): LockFact {
   return lockFact(LOCKS[key]);
@@ -125,8 +166,12 @@ function rel(r: any): string {
 /** Which LOCKS entry one ALTER TABLE subcommand falls under; undefined for subcommands the table does not cover. */
 export function alterTableCmdLock(cmd: any): LockKey | undefined {
   switch (cmd?.subtype) {
-    case 'AT_AddColumn':
+    case 'AT_AddColumn': {
+      const constraints: any[] = cmd.def?.ColumnDef?.constraints ?? [];
+      if (constraints.some((c) => c?.Constraint?.contype === 'CONSTR_FOREIGN')) return 'addColumnReferences';
+      if (constraints.some((c) => c?.Constraint?.contype === 'CONSTR_CHECK')) return 'addColumnCheck';
       return 'addColumn';
+    }
     case 'AT_DropColumn':
       return 'dropColumn';
     case 'AT_AlterColumnType':

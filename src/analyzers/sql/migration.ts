@@ -13,7 +13,8 @@ export type MigrationFramework =
   | 'typeorm'
   | 'sequelize'
   | 'kysely'
-  | 'node-pg-migrate';
+  | 'node-pg-migrate'
+  | 'mikro-orm';
 
 export interface SqlStatement extends ParsedStatement {
   index: number;
@@ -66,6 +67,13 @@ export interface StatementState {
    */
   schema: SchemaModel;
   isNewTable(relation: { relname?: string; schemaname?: string } | string | undefined): boolean;
+  /** golang-migrate sends this file as one query, so all of it runs as one implicit transaction (see sentAsOneQuery). */
+  oneQuery?: boolean;
+  /**
+   * When an earlier statement did set lock_timeout but it no longer applies (a SET LOCAL
+   * whose transaction ended, or that ran outside any transaction), why, for messages.
+   */
+  lockTimeoutLapsed?: string;
   /** Internal: counts applied statements so the final state can be recognised. */
   advanced?: () => void;
 }
@@ -84,6 +92,18 @@ export function frameworkOf(path: string): MigrationFramework {
   return 'sql';
 }
 
+/**
+ * golang-migrate's postgres drivers send the whole file to Postgres as one query (unless the
+ * database URL enables `x-multi-statement`), and Postgres runs a query string holding several
+ * statements as one implicit transaction: every statement runs inside it, CONCURRENTLY is
+ * refused, and locks are held until the end of the file (or an explicit COMMIT in it, after
+ * which the rest of the string is again one implicit transaction). A file holding a single
+ * statement runs on its own, outside any transaction.
+ */
+export function sentAsOneQuery(m: Pick<Migration, 'framework' | 'statements' | 'errors'>, config: Config): boolean {
+  return m.framework === 'golang-migrate' && !config.migrations.golang_multi_statement && m.statements.length + m.errors.length > 1;
+}
+
 /** Runners that execute each SQL file inside one transaction unless told otherwise. */
 export function runnerWrapsSql(framework: MigrationFramework, config: Config): boolean {
   if (config.migrations.assume_in_transaction) return true;
@@ -92,6 +112,45 @@ export function runnerWrapsSql(framework: MigrationFramework, config: Config): b
 }
 
 const states = new WeakMap<Migration, { state: StatementState; applied: number }>();
+
+/** One SET of a timeout: on or off, where it was written and how (for messages). */
+interface Setting {
+  on: boolean;
+  line: number;
+  /** `SET LOCAL lock_timeout`, `set_config('lock_timeout', …, true)`, … */
+  via: string;
+}
+
+/**
+ * A timeout as Postgres keeps it: the session value, and a transaction-local value (SET LOCAL,
+ * set_config(…, true)) that overrides it until COMMIT or ROLLBACK. A plain SET replaces both.
+ */
+interface Layers {
+  session?: Setting;
+  local?: Setting;
+}
+
+interface Tracking {
+  /** The runner (or golang-migrate's one-query file) keeps a transaction open around every statement. */
+  wrapped: boolean;
+  /**
+   * SET LOCAL outside a transaction block is known to do nothing: the runner is known not to
+   * wrap, or the file already ended a transaction with COMMIT/ROLLBACK (whatever wrapped it
+   * before, the statements after that run in autocommit).
+   */
+  knownAutocommit: boolean;
+  lock: Layers;
+  statement: Layers;
+  /** The session values when the explicit transaction began: ROLLBACK restores them. */
+  atBegin?: { lock?: Setting; statement?: Setting };
+}
+
+const effective = (l: Layers): boolean => (l.local ?? l.session)?.on ?? false;
+
+const tracking = new WeakMap<StatementState, Tracking>();
+
+/** Frameworks whose runner is known to send statements in autocommit mode when it does not wrap them. */
+const KNOWN_RUNNERS: ReadonlySet<MigrationFramework> = new Set(['golang-migrate', 'knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate', 'mikro-orm']);
 
 /**
  * The state after the migration's last statement, once the engine has walked all of them
@@ -103,8 +162,11 @@ export function finalStateOf(migration: Migration): StatementState | undefined {
 }
 
 export function createState(migration: Migration, config: Config): StatementState {
+  const oneQuery = sentAsOneQuery(migration, config);
+  const wrapped = migration.runnerTransaction || oneQuery;
   const state: StatementState = {
-    inTransaction: migration.runnerTransaction,
+    oneQuery,
+    inTransaction: wrapped,
     explicitTransaction: false,
     lockTimeoutSet: false,
     statementTimeoutSet: false,
@@ -118,6 +180,7 @@ export function createState(migration: Migration, config: Config): StatementStat
     },
   };
   states.set(migration, { state, applied: 0 });
+  tracking.set(state, { wrapped, knownAutocommit: KNOWN_RUNNERS.has(migration.framework), lock: {}, statement: {} });
   state.advanced = () => {
     const entry = states.get(migration);
     if (entry?.state === state) entry.applied++;
@@ -133,44 +196,110 @@ function settingIsOn(ast: any): boolean {
   return !(v === undefined || v === 0 || v === '0' || v === '0ms' || v === '0s');
 }
 
+/** set_config's third argument: true makes the setting last only until the end of the transaction. */
+function isLocalArg(arg: any): boolean | undefined {
+  const c = arg?.A_Const;
+  if (!c) return arg === undefined ? false : undefined;
+  if (c.boolval) return c.boolval.boolval === true;
+  const s = c.sval?.sval;
+  if (typeof s === 'string') return /^\s*(t|true|on|yes|y|1)\s*$/i.test(s) ? true : /^\s*(f|false|off|no|n|0)\s*$/i.test(s) ? false : undefined;
+  return undefined;
+}
+
+/** Records a SET / set_config of one of the two timeouts. */
+function recordTimeout(state: StatementState, t: Tracking, which: 'lock' | 'statement', on: boolean, local: boolean, line: number, via: string): void {
+  if (local && !state.inTransaction && t.knownAutocommit) {
+    // Postgres only warns ("SET LOCAL can only be used in transaction blocks") and changes nothing.
+    if (which === 'lock' && on && !state.lockTimeoutSet) {
+      state.lockTimeoutLapsed = `the \`${via}\` on line ${line} had no effect: it ran outside a transaction block, where a transaction-local setting does nothing`;
+    }
+    return;
+  }
+  const layers = t[which];
+  if (local) layers.local = { on, line, via };
+  else {
+    layers.session = { on, line, via };
+    layers.local = undefined;
+  }
+  sync(state, t);
+  if (which === 'lock') state.lockTimeoutLapsed = undefined;
+}
+
+function sync(state: StatementState, t: Tracking): void {
+  state.lockTimeoutSet = effective(t.lock);
+  state.statementTimeoutSet = effective(t.statement);
+}
+
+/** The transaction ended: settings made with SET LOCAL end with it; ROLLBACK also undoes plain SETs made inside it. */
+function endTransaction(state: StatementState, t: Tracking, rollback: boolean, line: number): void {
+  const word = rollback ? 'ROLLBACK' : 'COMMIT';
+  const wasOn = state.lockTimeoutSet;
+  const local = t.lock.local;
+  if (rollback && t.atBegin) {
+    t.lock.session = t.atBegin.lock;
+    t.statement.session = t.atBegin.statement;
+  }
+  t.atBegin = undefined;
+  t.lock.local = t.statement.local = undefined;
+  if (!t.wrapped) t.knownAutocommit = true;
+  sync(state, t);
+  if (wasOn && !state.lockTimeoutSet) {
+    state.lockTimeoutLapsed = local?.on
+      ? `the \`${local.via}\` on line ${local.line} ended with its transaction at the ${word} on line ${line}`
+      : `the lock_timeout set inside the transaction was undone by the ${word} on line ${line}`;
+  }
+}
+
 /** Advances the state past a statement. */
 export function applyStatement(state: StatementState, stmt: SqlStatement, runnerTransaction: boolean): void {
   const a = stmt.ast;
   state.schema.apply(stmt.kind, a);
   state.advanced?.();
+  let t = tracking.get(state);
+  if (!t) tracking.set(state, (t = { wrapped: runnerTransaction, knownAutocommit: false, lock: {}, statement: {} }));
   switch (stmt.kind) {
     case 'TransactionStmt': {
       const kind: string = a.kind;
       if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
         state.inTransaction = true;
         state.explicitTransaction = true;
+        t.atBegin = { lock: t.lock.session, statement: t.statement.session };
       } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') {
         state.explicitTransaction = false;
-        state.inTransaction = runnerTransaction;
+        // After COMMIT a runner-wrapped or one-query file is again inside a transaction.
+        state.inTransaction = runnerTransaction || t.wrapped;
+        endTransaction(state, t, kind === 'TRANS_STMT_ROLLBACK', stmt.startLine);
       }
       break;
     }
     case 'VariableSetStmt': {
       const name: string | undefined = a.name;
       if (a.kind === 'VAR_RESET_ALL') {
-        state.lockTimeoutSet = false;
-        state.statementTimeoutSet = false;
-      } else if (name === 'lock_timeout') state.lockTimeoutSet = a.kind === 'VAR_RESET' ? false : settingIsOn(a);
-      else if (name === 'statement_timeout') state.statementTimeoutSet = a.kind === 'VAR_RESET' ? false : settingIsOn(a);
+        t.lock = {};
+        t.statement = {};
+        sync(state, t);
+        state.lockTimeoutLapsed = undefined;
+      } else if (name === 'lock_timeout' || name === 'statement_timeout') {
+        const on = a.kind === 'VAR_RESET' ? false : settingIsOn(a);
+        recordTimeout(state, t, name === 'lock_timeout' ? 'lock' : 'statement', on, a.is_local === true, stmt.startLine, `${a.is_local ? 'SET LOCAL' : 'SET'} ${name}`);
+      }
       break;
     }
     case 'SelectStmt': {
-      // SELECT set_config('lock_timeout', '5s', false) sets it as well as SET does.
-      for (const t of a.targetList ?? []) {
-        const f = t?.ResTarget?.val?.FuncCall;
+      // SELECT set_config('lock_timeout', '5s', false) sets it as well as SET does; with true, as SET LOCAL does.
+      for (const tl of a.targetList ?? []) {
+        const f = tl?.ResTarget?.val?.FuncCall;
         const fname = f?.funcname?.[f.funcname.length - 1]?.String?.sval;
         if (fname !== 'set_config') continue;
         const setting = f.args?.[0]?.A_Const?.sval?.sval;
         const value = f.args?.[1]?.A_Const?.sval?.sval;
+        // A third argument we cannot read (a parameter, an expression) gets the benefit of the doubt.
+        const local = isLocalArg(f.args?.[2]) ?? false;
         if (typeof value !== 'string') continue;
         const on = !/^\s*0+\s*(ms|s|min)?\s*$/.test(value);
-        if (setting === 'lock_timeout') state.lockTimeoutSet = on;
-        else if (setting === 'statement_timeout') state.statementTimeoutSet = on;
+        const via = `set_config('${setting}', …, ${local})`;
+        if (setting === 'lock_timeout') recordTimeout(state, t, 'lock', on, local, stmt.startLine, via);
+        else if (setting === 'statement_timeout') recordTimeout(state, t, 'statement', on, local, stmt.startLine, via);
       }
       break;
     }

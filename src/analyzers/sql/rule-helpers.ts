@@ -12,7 +12,7 @@ export const GUIDE = {
   safety: 'Database Schema Design Reference › Migration Safety Patterns',
 } as const;
 
-const JS_FRAMEWORKS = new Set(['knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate']);
+const JS_FRAMEWORKS = new Set(['knex', 'typeorm', 'sequelize', 'kysely', 'node-pg-migrate', 'mikro-orm']);
 
 /** True for migrations written in JS/TS, where a fix must not paste raw SQL lines into code. */
 export function isJsMigration(m: Migration): boolean {
@@ -104,6 +104,67 @@ export function notValidFix(m: Migration, stmt: SqlStatement, state: StatementSt
   return replacement === undefined ? undefined : { startLine: stmt.startLine, endLine: stmt.endLine, replacement };
 }
 
+/**
+ * For `ALTER TABLE t VALIDATE CONSTRAINT c`: the earlier `ALTER TABLE t ADD CONSTRAINT c …
+ * NOT VALID` of this migration when both run in the same transaction (no BEGIN, COMMIT or
+ * ROLLBACK between them, and a transaction open at the VALIDATE). The ADD's lock is then
+ * still held while VALIDATE scans the table, which undoes the point of NOT VALID.
+ */
+export function notValidAddInSameTransaction(m: Migration, stmt: SqlStatement, state: StatementState, conname: string): { stmt: SqlStatement; constraint: any } | undefined {
+  if (!state.inTransaction) return undefined;
+  const table = String(stmt.ast.relation?.relname ?? '').toLowerCase();
+  const name = conname.toLowerCase();
+  for (let i = stmt.index - 1; i >= 0; i--) {
+    const prev = m.statements[i];
+    if (!prev || prev.kind === 'TransactionStmt') return undefined;
+    if (String(prev.ast.relation?.relname ?? '').toLowerCase() !== table) continue;
+    for (const cmd of alterCmds(prev)) {
+      const c = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      if (c?.skip_validation && String(c.conname ?? '').toLowerCase() === name) return { stmt: prev, constraint: c };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runners whose default is one transaction around every migration a run applies (so a
+ * "later migration" deployed together with this one still runs in the same transaction).
+ */
+export function batchTransactionRunner(m: Migration): string | undefined {
+  if (!m.runnerTransaction) return undefined;
+  switch (m.framework) {
+    case 'kysely':
+      return "Kysely's Migrator";
+    case 'typeorm':
+      return "TypeORM (migrationsTransactionMode 'all', the default)";
+    case 'mikro-orm':
+      return 'MikroORM (allOrNothing, the default)';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Where the second step (VALIDATE) goes when this statement runs in a transaction: phrased
+ * as " in a later migration (…)" to follow a statement, or " as the next statement" outside one.
+ */
+export function laterStep(m: Migration, state: StatementState): string {
+  if (!state.inTransaction) return ' as the next statement';
+  if (state.oneQuery) return ' in a migration file of its own (golang-migrate runs all the statements of one file as one transaction, which would keep the first lock)';
+  const batch = batchTransactionRunner(m);
+  if (batch && !state.explicitTransaction) return ` in a migration applied by a later deploy (${batch} runs all pending migrations in one transaction, so a later migration of the same deploy would still hold the first lock)`;
+  return ' in a later migration (in the same transaction the first lock would still be held)';
+}
+
+/** Where VALIDATE has to go so that it runs after the ADD … NOT VALID has committed. */
+export function laterTransactionAdvice(m: Migration, state: StatementState): string {
+  if (state.oneQuery) return 'Put the VALIDATE in a migration file of its own (golang-migrate runs all the statements of one file as a single transaction)';
+  if (state.explicitTransaction) return 'Move the VALIDATE after the COMMIT (or into a later migration)';
+  const batch = batchTransactionRunner(m);
+  if (batch) return `Move the VALIDATE to a migration applied by a later deploy (${batch} runs all pending migrations in one transaction)`;
+  return `Move the VALIDATE to a later migration (${transactionCause(m, state)})`;
+}
+
 /** Names of columns a ColumnRef list mentions. */
 export function names(list: any[] | undefined): string[] {
   return (list ?? []).map((x) => String(x?.String?.sval ?? '').toLowerCase()).filter(Boolean);
@@ -188,6 +249,9 @@ export function isRollbackScript(path: string): boolean {
 
 /** Phrase for what the runner does, to explain why a statement runs inside a transaction. */
 export function transactionCause(m: Migration, state: StatementState): string {
+  if (state.oneQuery) {
+    return 'golang-migrate sends the whole file as one query, which Postgres runs as a single transaction (if your database URL sets `x-multi-statement=true`, set `migrations.golang_multi_statement: true` in the config instead)';
+  }
   if (state.explicitTransaction) return 'it runs between BEGIN and COMMIT';
   switch (m.framework) {
     case 'prisma':
@@ -197,11 +261,13 @@ export function transactionCause(m: Migration, state: StatementState): string {
     case 'knex':
       return 'Knex runs each migration in a transaction unless it exports `config = { transaction: false }`';
     case 'typeorm':
-      return 'TypeORM runs migrations in a transaction unless the class sets `transaction = false`';
+      return 'TypeORM runs migrations in a transaction (by default one transaction for all pending migrations) unless the class sets `transaction = false`';
     case 'node-pg-migrate':
       return 'node-pg-migrate runs each migration in a transaction unless it calls `pgm.noTransaction()`';
     case 'kysely':
-      return "Kysely's Migrator runs each migration in a transaction";
+      return "Kysely's Migrator runs all pending migrations in one transaction";
+    case 'mikro-orm':
+      return "MikroORM runs each migration in a transaction (by default inside one master transaction around the whole run, `allOrNothing`) unless the class's `isTransactional()` returns false";
     default:
       return 'the configuration says migrations run in a transaction (`migrations.assume_in_transaction`)';
   }
@@ -209,6 +275,7 @@ export function transactionCause(m: Migration, state: StatementState): string {
 
 /** How to take this statement out of the runner's transaction. */
 export function noTransactionAdvice(m: Migration, state: StatementState): string {
+  if (state.oneQuery) return 'Put it in a migration file of its own, with no other statement: golang-migrate runs a one-statement file outside any transaction';
   if (state.explicitTransaction) return 'Move it after COMMIT (or drop the BEGIN/COMMIT around it)';
   switch (m.framework) {
     case 'prisma':
@@ -218,9 +285,13 @@ export function noTransactionAdvice(m: Migration, state: StatementState): string
     case 'knex':
       return 'Move it to a migration of its own that exports `config = { transaction: false }`';
     case 'typeorm':
-      return 'Move it to a migration class of its own with `transaction = false`';
+      return "Move it to a migration class of its own with `transaction = false` (TypeORM honours that only with `migrationsTransactionMode: 'each'` in the DataSource options; under the default 'all' it refuses to run any migration that sets it)";
     case 'node-pg-migrate':
       return 'Move it to a migration of its own that calls `pgm.noTransaction()`';
+    case 'kysely':
+      return 'A Kysely migration cannot opt out on its own: run it with a Migrator created with `disableTransactions: true` (kysely-ctl: `--no-transaction`), which drops the transaction for every migration of that run, or run this statement outside the Migrator';
+    case 'mikro-orm':
+      return 'Move it to a migration class of its own whose `isTransactional()` returns false, and set `migrations: { allOrNothing: false }` in the MikroORM config: otherwise the master transaction around the run stays open on another connection and a concurrent build waits for it forever';
     default:
       return 'Move it to a migration that the runner does not wrap in a transaction';
   }
