@@ -219,7 +219,8 @@ export async function review(changeSet: ChangeSet, config: Config, options: Revi
   }
 
   const filesByPath = new Map(changeSet.files.map((f) => [f.path, f]));
-  const contents = new Map<string, string[]>();
+  // A migration's lines are the same split of its content: not split again.
+  const contents = new Map<string, string[]>(migrations.map((m) => [m.path, m.lines]));
   const linesOf = (path: string) => {
     let lines = contents.get(path);
     if (!lines) {
@@ -317,7 +318,8 @@ function sqlMigration(file: ChangedFile, config: Config, skip: (reason: string) 
     path: file.path,
     framework,
     runnerTransaction: runnerWrapsSql(framework, config),
-    statements: parsed.statements.map((s, index) => ({ ...s, index })),
+    // The parsed statements are this migration's own, so they are numbered in place.
+    statements: parsed.statements.map((s, index) => Object.assign(s, { index })),
     errors: parsed.errors,
     lines: file.content!.split(/\r?\n/),
   };

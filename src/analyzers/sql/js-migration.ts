@@ -335,8 +335,8 @@ export class Collector {
     const parsed = parseSql(sql);
     // AST locations are UTF-8 byte offsets into `sql`; map them to characters, then to TS lines.
     const byteToIndex = byteIndex(sql);
-    const lineAtLocation = (location: number, startLine: number, endLine: number): number => {
-      const i = typeof location === 'number' && location >= 0 ? byteToIndex(location) : -1;
+    const lineAtLocation = (location: number, offset: number, startLine: number, endLine: number): number => {
+      const i = typeof location === 'number' && location >= 0 ? byteToIndex(offset + location) : -1;
       const pos = i >= 0 ? positions[i] : undefined;
       if (pos === undefined) return startLine;
       return Math.min(endLine, Math.max(startLine, this.line(pos)));
@@ -360,7 +360,7 @@ export class Collector {
     for (const { s, e } of all) {
       if (s) {
         const [pos, startLine, endLine] = locate(s.text);
-        this.items.push({ pos, seq: this.seq++, stmt: { ...s, startLine, endLine, lineAt: (location) => lineAtLocation(location, startLine, endLine), index: 0 } });
+        this.items.push({ pos, seq: this.seq++, stmt: { ...s, startLine, endLine, lineAt: (location) => lineAtLocation(location, s.offset, startLine, endLine), index: 0 } });
       } else if (e) {
         // Interpolated values and bindings are unknown to us; a parse error there is our blind spot, not the user's bug.
         if (mapped.opaque || opts.bindings) continue;

@@ -1,39 +1,147 @@
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import * as libpg from 'libpg-query';
+import v8 from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 
-type Parser = Pick<typeof libpg, 'parseSync' | 'scanSync'>;
+/**
+ * The parts of libpg-query's Emscripten module this file calls. Its JS wrapper
+ * (`parseSync`) takes a string, copies it into WASM memory a character at a time and reads
+ * the result back the same way, which for a large migration costs as much as a fifth of the
+ * parse; here the file's UTF-8 bytes are copied in one call and the JSON is decoded in one.
+ * The calls and the result struct are the ones the wrapper of the pinned version makes.
+ */
+interface PgQueryModule {
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _wasm_parse_query_raw(query: number): number;
+  _wasm_free_parse_result(result: number): void;
+  _wasm_scan(query: number): number;
+  _wasm_free_string(ptr: number): void;
+  UTF8ToString(ptr: number): string;
+}
+
+/** A syntax error from the parser; `sqlDetails` tells it apart from a trap. */
+class SqlSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly sqlDetails: { message: string; cursorPosition: number },
+  ) {
+    super(message);
+  }
+}
+
+const utf8 = new TextDecoder();
+
+class Parser {
+  constructor(private readonly m: PgQueryModule) {}
+
+  /** Copies the bytes into WASM memory with a terminating NUL, runs `fn` on them, frees them. */
+  private withInput<T>(bytes: Uint8Array, fn: (ptr: number) => T): T {
+    const ptr = this.m._malloc(bytes.length + 1);
+    if (!ptr) throw new Error('Failed to parse query: memory allocation failed');
+    try {
+      const heap = this.m.HEAPU8;
+      heap.set(bytes, ptr);
+      heap[ptr + bytes.length] = 0;
+      return fn(ptr);
+    } finally {
+      this.m._free(ptr);
+    }
+  }
+
+  private text(ptr: number): string {
+    const heap = this.m.HEAPU8;
+    return utf8.decode(heap.subarray(ptr, heap.indexOf(0, ptr)));
+  }
+
+  /** The parse tree (libpg-query's JSON) of UTF-8 SQL; throws a SqlSyntaxError on a syntax error. */
+  parse(bytes: Uint8Array): any {
+    const m = this.m;
+    return this.withInput(bytes, (query) => {
+      const result = m._wasm_parse_query_raw(query);
+      if (!result) throw new Error('Failed to parse query: memory allocation failed');
+      try {
+        const tree = m.HEAPU32[result >> 2];
+        const error = m.HEAPU32[(result + 8) >> 2];
+        if (error) {
+          const messagePtr = m.HEAPU32[error >> 2];
+          const cursor = m.HEAPU32[(error + 16) >> 2] | 0;
+          const message = messagePtr ? m.UTF8ToString(messagePtr) : 'Unknown error';
+          throw new SqlSyntaxError(message, { message, cursorPosition: cursor > 0 ? cursor - 1 : 0 });
+        }
+        if (!tree) throw new Error('No parse tree generated');
+        return JSON.parse(this.text(tree));
+      } finally {
+        m._wasm_free_parse_result(result);
+      }
+    });
+  }
+
+  /** The Postgres scanner's tokens (byte offsets) of UTF-8 SQL. */
+  scan(bytes: Uint8Array): { tokens?: { start: number; end: number; text: string }[] } {
+    const m = this.m;
+    return this.withInput(bytes, (query) => {
+      const result = m._wasm_scan(query);
+      try {
+        const text = m.UTF8ToString(result);
+        if (text.startsWith('syntax error') || text.startsWith('deparse error') || text.startsWith('ERROR')) throw new Error(text);
+        return JSON.parse(text);
+      } finally {
+        if (result) m._wasm_free_string(result);
+      }
+    });
+  }
+}
+
+/**
+ * V8 compiles WASM with a baseline compiler and recompiles the functions that run often
+ * with its optimising compiler on background threads. For this parser that recompilation
+ * costs more CPU (about 0.3 s, mostly on another core) than it saves in a one-shot run:
+ * the main thread's time is about the same either way. So the main thread of a process
+ * started without WASM tiering flags of its own keeps the parser on the baseline code.
+ * V8 flags are process-wide, so analysis threads (long-lived, where the optimised code
+ * does pay off after the first reviews) leave them alone.
+ */
+function preferBaselineWasm(): void {
+  if (!isMainThread) return;
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
+  if (!/liftoff|wasm-tier|wasm-dynamic-tiering/.test(given)) v8.setFlagsFromString('--liftoff-only');
+}
+
+async function newParser(): Promise<Parser> {
+  preferBaselineWasm();
+  const factory = createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js') as () => Promise<PgQueryModule>;
+  return new Parser(await factory());
+}
 
 // libpg-query is WASM and must be loaded once before the sync API works. Loading is
 // deferred until a review actually contains SQL, so code-only reviews never pay for it.
 let loaded: Promise<void> | undefined;
-let parser: Parser = libpg;
-let instances = 0;
+let parser: Parser | undefined;
 /** Set when the WASM instance trapped (stack overflow): its C stack may be left corrupt. */
 let trapped = false;
 
+/**
+ * Loads the parser. A trap inside the WASM parser (the native stack running out on a very
+ * deep statement) leaves the module's own stack pointer where it was, and after a few dozen
+ * traps every later parse fails. A trapped instance is therefore replaced by a new one
+ * (each call of the Emscripten factory makes an instance with its own memory and stack).
+ */
 export function loadSqlParser(): Promise<void> {
   if (trapped) {
     trapped = false;
-    loaded = freshParser();
+    loaded = undefined;
   }
-  loaded ??= libpg.loadModule();
+  loaded ??= newParser().then((p) => {
+    parser = p;
+  });
   return loaded;
 }
 
-/**
- * A trap inside the WASM parser (the native stack running out on a very deep statement)
- * leaves the module's own stack pointer where it was, and after a few dozen traps every
- * later parse fails. A trapped instance is therefore replaced by a new one, loaded from
- * its own module URL so that nothing is shared with the old one.
- */
-async function freshParser(): Promise<void> {
-  const main = createRequire(import.meta.url).resolve('libpg-query');
-  const url = pathToFileURL(main.replace(/index\.cjs$/, 'index.js'));
-  url.searchParams.set('instance', String(++instances));
-  const mod = (await import(url.href)) as typeof libpg;
-  await mod.loadModule();
-  parser = mod;
+function loadedParser(): Parser {
+  if (!parser) throw new Error('The SQL parser is not loaded: call loadSqlParser() first.');
+  return parser;
 }
 
 /** Deepest bracket nesting passed to the parser; deeper statements are not parsed. */
@@ -53,6 +161,8 @@ export interface ParsedStatement {
   endLine: number;
   /** Line of a `location` found in this statement's AST (a byte offset into the parsed text). */
   lineAt(location: number): number;
+  /** Byte offset in the source that the AST's `location` values count from. */
+  offset: number;
 }
 
 export interface SqlParseError {
@@ -84,8 +194,15 @@ export interface ParsedSql {
  */
 class ByteLines {
   private readonly newlines: number[] = [];
-  constructor(readonly bytes: Buffer) {
+  /** The same text as a string when it is all ASCII (byte offsets are then string indexes). */
+  private readonly ascii: string | undefined;
+  constructor(readonly bytes: Buffer, text: string) {
     for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) this.newlines.push(i);
+    this.ascii = text.length === bytes.length ? text : undefined;
+  }
+  /** The text between two byte offsets. */
+  text(from: number, to: number): string {
+    return this.ascii !== undefined ? this.ascii.slice(from, to) : this.bytes.subarray(from, to).toString('utf8');
   }
   lineAt(byte: number): number {
     let lo = 0;
@@ -151,7 +268,7 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
   const bytes = Buffer.from(text, 'utf8');
   const runs = blankOperatorRuns(bytes);
   const sql = runs.length > 0 ? bytes.toString('utf8') : text;
-  const lines = new ByteLines(bytes);
+  const lines = new ByteLines(bytes, sql);
   const out: ParsedSql = { statements: [], errors: [], skipped: [] };
   let traps = 0;
   const isTrap = (err: unknown) => {
@@ -164,17 +281,19 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
     }
     return false;
   };
-  const deep = maxNesting(bytes, 0, bytes.length) > MAX_SQL_NESTING;
+  const outline = scanOutline(bytes, 0, bytes.length, bytes.length >= 2 * CHUNK_BYTES ? CHUNK_BYTES : 0);
+  const deep = outline.nesting > MAX_SQL_NESTING;
   if (!deep && runs.length === 0) {
     try {
-      collect(parser.parseSync(sql), 0, bytes.length, bytes, lines, lineOffset, out);
+      if (outline.cuts.length > 0 && parseChunks(bytes, outline.cuts, lines, lineOffset, out)) return out;
+      collect(loadedParser().parse(bytes), 0, bytes.length, bytes, lines, lineOffset, out);
       return out;
     } catch (err) {
       // One bad statement must not hide the rest: parse piece by piece.
       isTrap(err);
     }
   }
-  for (const [from, to] of splitStatements(sql, bytes)) {
+  for (const [from, to] of splitStatements(bytes)) {
     const run = runs.find(([a, b]) => a < to && b > from);
     if (run) {
       // The blanked run may be all the piece holds, so report it by its own position.
@@ -203,7 +322,7 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
       continue;
     }
     try {
-      collect(parser.parseSync(piece), from, to, bytes, lines, lineOffset, out);
+      collect(loadedParser().parse(bytes.subarray(from, to)), from, to, bytes, lines, lineOffset, out);
     } catch (err) {
       if (isTrap(err)) {
         skip('too deeply nested for the SQL parser; not parsed');
@@ -223,6 +342,45 @@ export function parseSql(source: string, lineOffset = 0): ParsedSql {
     }
   }
   return out;
+}
+
+/** Files at least twice this size are parsed in pieces of about this many bytes. */
+const CHUNK_BYTES = 128 * 1024;
+
+/**
+ * Parses a large file in chunks cut after top-level semicolons. One call over a whole large
+ * file is much slower than calls over chunks: on a 6.7 MB file of 50,000 statements, parse
+ * and JSON.parse took about 0.86 s of CPU as one call and 0.57 s in 128 KB chunks (each
+ * chunk's JSON text, and the parser's memory for it, stay small). A cut is a guess from a
+ * light scan (quotes, comments, dollar quotes, parentheses): a cut inside a string, comment,
+ * body or parenthesis leaves that chunk unterminated, which the parser rejects, and a `;` on
+ * a line holding `--` is never cut after, so it is never one hidden in a line comment. Every
+ * chunk parsing cleanly therefore means every cut was a statement boundary, and the
+ * statements are the ones a single call returns. Returns false (leaving `out` as it was)
+ * when some chunk has a syntax error; the caller then parses the whole file as before.
+ * Traps throw.
+ */
+function parseChunks(bytes: Buffer, cuts: number[], lines: ByteLines, lineOffset: number, out: ParsedSql): boolean {
+  const statements: ParsedStatement[] = [];
+  const chunkOut: ParsedSql = { statements, errors: [], skipped: out.skipped };
+  const skippedBefore = out.skipped.length;
+  let from = 0;
+  for (let k = 0; k <= cuts.length; k++) {
+    const to = k < cuts.length ? cuts[k] : bytes.length;
+    if (to <= from) continue;
+    let result: any;
+    try {
+      result = loadedParser().parse(bytes.subarray(from, to));
+    } catch (err) {
+      if ((err as { sqlDetails?: unknown }).sqlDetails === undefined) throw err;
+      out.skipped.length = skippedBefore;
+      return false;
+    }
+    collect(result, from, to, bytes, lines, lineOffset, chunkOut);
+    from = to;
+  }
+  for (const s of statements) out.statements.push(s);
+  return true;
 }
 
 function collect(
@@ -256,9 +414,10 @@ function collect(
       typeof location === 'number' && location >= 0 ? lines.lineAt(base + location) + lineOffset : lines.lineAt(start) + lineOffset;
     out.statements.push({
       lineAt,
+      offset: base,
       kind,
       ast: raw.stmt[kind],
-      text: bytes.subarray(start, stop).toString('utf8'),
+      text: lines.text(start, stop),
       startLine: lines.lineAt(start) + lineOffset,
       endLine: lines.lineAt(Math.max(start, stop - 1)) + lineOffset,
     });
@@ -270,20 +429,41 @@ const MAX_AST_DEPTH = 2000;
 /** Statements shorter than this are never walked for depth (at most 8 JSON levels per source byte). */
 const MIN_BYTES_FOR_DEEP_TREE = MAX_AST_DEPTH / 8;
 
-/** Depth of a JSON tree, walked without recursion; stops once past `limit`. */
+// The walk's stack, kept between calls (statements are checked one at a time).
+const depthStack: unknown[] = [];
+const depthOf: number[] = [];
+
+/** Depth of a JSON tree, walked without recursion or per-node allocation; stops once past `limit`. */
 function jsonDepth(root: unknown, limit: number): number {
-  const values: unknown[] = [root];
-  const depths: number[] = [1];
+  const values = depthStack;
+  const depths = depthOf;
+  let n = 1;
+  values[0] = root;
+  depths[0] = 1;
   let max = 0;
-  while (values.length > 0) {
-    const value = values.pop();
-    const depth = depths.pop()!;
-    if (depth > max && (max = depth) > limit) return max;
-    if (value !== null && typeof value === 'object') {
-      for (const child of Array.isArray(value) ? value : Object.values(value)) {
+  while (n > 0) {
+    n--;
+    const value = values[n];
+    const depth = depths[n];
+    values[n] = undefined;
+    if (depth > max && (max = depth) > limit) {
+      values.length = 0;
+      return max;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const child = value[i];
         if (child !== null && typeof child === 'object') {
-          values.push(child);
-          depths.push(depth + 1);
+          values[n] = child;
+          depths[n++] = depth + 1;
+        }
+      }
+    } else if (value !== null && typeof value === 'object') {
+      for (const key in value) {
+        const child = (value as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          values[n] = child;
+          depths[n++] = depth + 1;
         }
       }
     }
@@ -326,9 +506,23 @@ function blankOperatorRuns(bytes: Buffer): [number, number][] {
  * bound on how deep the parser (and the rules after it) would recurse.
  */
 function maxNesting(bytes: Buffer, from: number, to: number): number {
+  return scanOutline(bytes, from, to, 0).nesting;
+}
+
+/**
+ * One pass over the bytes: their nesting (see maxNesting) and, when `chunk` is not 0,
+ * where to cut them into chunks of at least `chunk` bytes: just after a `;` outside
+ * parentheses, quotes and comments, on a line with no `--` before it (see parseChunks).
+ */
+function scanOutline(bytes: Buffer, from: number, to: number, chunk: number): { nesting: number; cuts: number[] } {
+  const cuts: number[] = [];
   let depth = 0;
   let max = 0;
   let operators = 0;
+  let lastCut = from;
+  let seen = from; // bytes before this were searched for newlines
+  let dashFrom = from; // on the current line, bytes before this were searched for `--`
+  let dashOnLine = false;
   for (let i = from; i < to; i++) {
     const c = bytes[i];
     // Binary operators chain into trees as deep as the chain is long: 'a' || 'b' || …, x::a::b.
@@ -359,9 +553,25 @@ function maxNesting(bytes: Buffer, from: number, to: number): number {
         const close = bytes.indexOf(tag, j + 1);
         i = close === -1 || close >= to ? to : close + tag.length - 1;
       }
+    } else if (c === 59 && chunk > 0 && depth === 0 && i + 1 - lastCut >= chunk && to - (i + 1) >= chunk) {
+      // The line of this `;` must not hold `--` before it (even one this scan took for part
+      // of a string): a `;` the parser sees inside a line comment would not end a chunk.
+      // Both searches resume where the last stopped, so a long line is read once.
+      const nl = bytes.subarray(seen, i).lastIndexOf(10);
+      if (nl !== -1) {
+        dashFrom = seen + nl + 1;
+        dashOnLine = false;
+      }
+      if (!dashOnLine) dashOnLine = bytes.subarray(dashFrom, i).indexOf('--') !== -1;
+      dashFrom = Math.max(dashFrom, i - 1);
+      seen = i;
+      if (!dashOnLine) {
+        cuts.push(i + 1);
+        lastCut = i + 1;
+      }
     }
   }
-  return max;
+  return { nesting: max, cuts };
 }
 
 /**
@@ -370,10 +580,10 @@ function maxNesting(bytes: Buffer, from: number, to: number): number {
  * the scanner fails (an unterminated quote), falls back to splitting at line-ending
  * semicolons.
  */
-function splitStatements(sql: string, bytes: Buffer): [number, number][] {
+function splitStatements(bytes: Buffer): [number, number][] {
   const ranges: [number, number][] = [];
   try {
-    const tokens = parser.scanSync(sql).tokens ?? [];
+    const tokens = loadedParser().scan(bytes).tokens ?? [];
     let from = 0;
     let depth = 0;
     // CREATE RULE … ( a; b ) and BEGIN ATOMIC bodies nest statements in parentheses.

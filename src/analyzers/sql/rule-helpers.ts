@@ -199,6 +199,8 @@ export function cite(message: string, guidance: string): string {
   return `${message} (Guidance: ${guidance})`;
 }
 
+const CITED = Symbol('cited context');
+
 /**
  * Wraps a migration rule: every message it reports ends with its guidance section, and
  * it skips rollback scripts (golang-migrate `.down.sql`, Flyway `U…__` undo files), which
@@ -209,14 +211,17 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opt
   const sql = rule.sql;
   const migration = rule.migration;
   const guidance = rule.meta.guidance;
-  const cited = new WeakMap<object, any>();
+  // The citing context is made once per context and kept on it. The engine passes one
+  // context object for all statements of a migration, so this is one property read per
+  // statement and rule, under one key for all rules (one object shape for the read).
+  // It is a copy rather than Object.create(ctx), so the contexts the rules read all
+  // share one shape too.
   const withCitation = <C extends { report: (r: import('../../rule.js').Report) => void }>(ctx: C): C => {
-    let c = cited.get(ctx);
-    if (!c) {
-      c = Object.create(ctx);
-      c.report = (r: import('../../rule.js').Report) => ctx.report({ ...r, message: cite(r.message, guidance) });
-      cited.set(ctx, c);
-    }
+    const own = ctx as C & { [CITED]?: { of: C; guidance: string; ctx: C } };
+    const prev = own[CITED];
+    if (prev !== undefined && prev.of === ctx && prev.guidance === guidance) return prev.ctx;
+    const c: C = { ...ctx, report: (r: import('../../rule.js').Report) => ctx.report({ ...r, message: cite(r.message, guidance) }) };
+    if (Object.isExtensible(ctx)) own[CITED] = { of: ctx, guidance, ctx: c };
     return c;
   };
   const skip = (m: Migration) => !opts.rollbackScripts && isRollback(m);
@@ -227,11 +232,15 @@ export function forwardOnly<R extends import('../../rule.js').Rule>(rule: R, opt
   };
 }
 
-const rollbackCache = new WeakMap<Migration, boolean>();
+// Rules ask once per statement; the answer depends on the path alone.
+let lastPath: string | undefined;
+let lastIsRollback = false;
 function isRollback(m: Migration): boolean {
-  let v = rollbackCache.get(m);
-  if (v === undefined) rollbackCache.set(m, (v = isRollbackScript(m.path)));
-  return v;
+  if (m.path !== lastPath) {
+    lastIsRollback = isRollbackScript(m.path);
+    lastPath = m.path;
+  }
+  return lastIsRollback;
 }
 
 export function isRollbackScript(path: string): boolean {

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { classify } from '../../files.js';
 import type { ChangeSet, RepoTree } from '../../model.js';
-import type { Migration } from './migration.js';
+import { finalStateOf, type Migration } from './migration.js';
 import { parseSql, type ParsedStatement } from './parse.js';
 
 /** A column type as written, normalised to Postgres' internal names (int4, varchar, timestamptz …). */
@@ -88,16 +88,26 @@ function emptyTable(known: boolean): TableInfo {
   return { columns: new Map(), indexes: [], notNullChecks: new Set(), pendingNotNullChecks: new Map(), hasPrimaryKey: false, known };
 }
 
+/**
+ * A copy of a table for a new layer. Column and index entries are shared with the original,
+ * so they are never changed in place: a change replaces the entry (see setColumn).
+ */
 function cloneTable(t: TableInfo): TableInfo {
   return {
-    columns: new Map([...t.columns].map(([k, v]) => [k, { ...v }])),
-    indexes: t.indexes.map((i) => ({ ...i, columns: [...i.columns] })),
+    columns: new Map(t.columns),
+    indexes: t.indexes.slice(),
     notNullChecks: new Set(t.notNullChecks),
     pendingNotNullChecks: new Map(t.pendingNotNullChecks),
     hasPrimaryKey: t.hasPrimaryKey,
     known: t.known,
     partitioned: t.partitioned,
   };
+}
+
+/** Changes a column the table has (a new entry: entries may be shared with other layers). */
+function setColumn(t: TableInfo, name: string, change: Partial<ColumnInfo>): void {
+  const c = t.columns.get(name);
+  if (c) t.columns.set(name, { ...c, ...change });
 }
 
 function keys(list: any[] | undefined): string[] {
@@ -119,6 +129,9 @@ export function notNullCheckColumn(constraint: any): string | undefined {
  * migrations in the same folder, then advanced statement by statement. Everything not
  * understood is left unknown, and rules stay quiet on unknowns.
  */
+/** Longest chain of frozen layers below a model (see compact). */
+const MAX_LAYERS = 16;
+
 export class SchemaModel {
   // Copy-on-write layers: clone() freezes the current layer and both the original and the
   // clone stack a new, empty layer on top of it. A table is copied into a layer only when
@@ -133,8 +146,7 @@ export class SchemaModel {
     frozen.own = this.own;
     frozen.ownIndex = this.ownIndex;
     frozen.parent = this.parent;
-    frozen.depth = (this.parent?.depth ?? 0) + 1;
-    if (frozen.depth > 16) frozen.flatten();
+    frozen.compact();
     this.own = new Map();
     this.ownIndex = new Map();
     this.parent = frozen;
@@ -143,22 +155,34 @@ export class SchemaModel {
     return copy;
   }
 
-  /** Merges a frozen chain into one layer, so lookups stay short. */
-  private flatten(): void {
-    const chain: SchemaModel[] = [];
-    for (let m: SchemaModel | undefined = this; m; m = m.parent) chain.push(m);
-    const tables = new Map<string, TableInfo | null>();
-    const indexes = new Map<string, string | null>();
-    for (let i = chain.length - 1; i >= 0; i--) {
-      for (const [k, v] of chain[i].own) tables.set(k, v);
-      for (const [k, v] of chain[i].ownIndex) indexes.set(k, v);
+  private get size(): number {
+    return this.own.size + this.ownIndex.size;
+  }
+
+  /**
+   * Keeps the chain of frozen layers under a new frozen layer short, so lookups stay fast,
+   * without copying the whole schema every few clones: the new layer absorbs the layers
+   * below it while they are not much larger than it (layer sizes then grow geometrically
+   * down the chain, so an entry is copied a logarithmic number of times), and an empty
+   * layer simply takes the maps of the one below. Layers below are shared with other
+   * clones and never changed; only this layer, not yet shared, gets new maps.
+   */
+  private compact(): void {
+    for (let below = this.parent; below; below = this.parent) {
+      if (this.size === 0) {
+        this.own = below.own;
+        this.ownIndex = below.ownIndex;
+      } else if (below.size <= 2 * this.size || below.depth >= MAX_LAYERS) {
+        const tables = new Map(below.own);
+        for (const [k, v] of this.own) tables.set(k, v);
+        const indexes = new Map(below.ownIndex);
+        for (const [k, v] of this.ownIndex) indexes.set(k, v);
+        this.own = tables;
+        this.ownIndex = indexes;
+      } else break;
+      this.parent = below.parent;
     }
-    for (const [k, v] of tables) if (v === null) tables.delete(k);
-    for (const [k, v] of indexes) if (v === null) indexes.delete(k);
-    this.own = tables;
-    this.ownIndex = indexes;
-    this.parent = undefined;
-    this.depth = 1;
+    this.depth = (this.parent?.depth ?? 0) + 1;
   }
 
   private lookup(name: string): TableInfo | undefined {
@@ -229,18 +253,19 @@ export class SchemaModel {
         if (c.indexname) {
           // USING INDEX: the index is already known under its own name.
           const idx = ident(c.indexname);
-          const existing = t.indexes.find((i) => i.name === idx);
-          if (existing && c.conname) {
-            existing.name = ident(c.conname);
+          const at = t.indexes.findIndex((i) => i.name === idx);
+          if (at !== -1 && c.conname) {
+            const renamed = { ...t.indexes[at], name: ident(c.conname) };
+            t.indexes[at] = renamed;
             this.ownIndex.set(idx, null);
-            this.ownIndex.set(existing.name, table);
+            this.ownIndex.set(renamed.name, table);
           }
         } else this.addIndex(table, c.conname ? ident(c.conname) : undefined, cols);
-        if (c.contype === 'CONSTR_PRIMARY') for (const col of cols) { const ci = t.columns.get(col); if (ci) ci.notNull = true; }
+        if (c.contype === 'CONSTR_PRIMARY') for (const col of cols) setColumn(t, col, { notNull: true });
         break;
       }
       case 'CONSTR_NOTNULL':
-        if (column) { const ci = t.columns.get(column); if (ci) ci.notNull = true; }
+        if (column) setColumn(t, column, { notNull: true });
         break;
       case 'CONSTR_CHECK': {
         const col = notNullCheckColumn(c);
@@ -350,21 +375,16 @@ export class SchemaModel {
               t.notNullChecks.delete(col);
               break;
             case 'AT_AlterColumnType': {
-              const c = t.columns.get(col);
               const type = typeInfo(cmd.def?.ColumnDef?.typeName);
-              if (c && type) c.type = type;
+              if (type) setColumn(t, col, { type });
               break;
             }
-            case 'AT_SetNotNull': {
-              const c = t.columns.get(col);
-              if (c) c.notNull = true;
+            case 'AT_SetNotNull':
+              setColumn(t, col, { notNull: true });
               break;
-            }
-            case 'AT_DropNotNull': {
-              const c = t.columns.get(col);
-              if (c) c.notNull = false;
+            case 'AT_DropNotNull':
+              setColumn(t, col, { notNull: false });
               break;
-            }
             case 'AT_AddConstraint':
               this.addConstraint(table, cmd.def?.Constraint);
               break;
@@ -402,7 +422,8 @@ export function migrationSlot(path: string): { folder: string; key: string } | u
   return { folder: slash === -1 ? '' : path.slice(0, slash), key: name };
 }
 
-const naturalCompare = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+// The same order as a.localeCompare(b, 'en', { numeric: true }), whose every call builds a collator.
+const naturalCompare = new Intl.Collator('en', { numeric: true }).compare;
 
 /**
  * Gives every migration of the review `schema`: the model of what the earlier
@@ -459,12 +480,15 @@ export async function attachSchemaModels(
     }
     const model = new SchemaModel();
     const newInChange = new Set<string>();
+    // When the folder's last migration is one under review, the folder's final schema is
+    // the one the engine's walk of that migration ends with: it is not applied here too.
+    const last = changed.get(ordered[ordered.length - 1]);
     for (const path of ordered) {
       const m = changed.get(path);
       if (m) {
         m.schema = model.clone();
         if (newInChange.size > 0) m.tablesNewInChange = new Set(newInChange);
-        model.applyAll(m.statements);
+        if (m !== last) model.applyAll(m.statements);
         if (addedInDiff.has(path)) {
           for (const st of m.statements) {
             if (st.kind === 'CreateStmt') newInChange.add(ident(st.ast.relation?.relname));
@@ -483,6 +507,27 @@ export async function attachSchemaModels(
     }
     // What the folder adds up to, later migrations included: an index created by the next
     // migration still covers a foreign key added in this one.
-    for (const m of changed.values()) m.folderSchema = model;
+    let folderSchema: SchemaModel | undefined = last ? undefined : model;
+    const resolve = (): SchemaModel => {
+      if (!folderSchema) {
+        const walked = finalStateOf(last!)?.schema;
+        if (walked) folderSchema = walked;
+        else {
+          model.applyAll(last!.statements);
+          folderSchema = model;
+        }
+      }
+      return folderSchema;
+    };
+    for (const m of changed.values()) {
+      Object.defineProperty(m, 'folderSchema', {
+        configurable: true,
+        enumerable: true,
+        get: resolve,
+        set(value: SchemaModel | undefined) {
+          Object.defineProperty(m, 'folderSchema', { configurable: true, enumerable: true, writable: true, value });
+        },
+      });
+    }
   }
 }
