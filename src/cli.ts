@@ -9,6 +9,7 @@ import type { Config } from './config/schema.js';
 import type { ChangeSet, ReviewResult } from './model.js';
 import type * as Pool from './pool/pool.js';
 import { gitChangeSet, scanPaths, SourceError } from './sources/local.js';
+import { preferBaselineWasm } from './analyzers/sql/wasm-tiering.js';
 import type * as Trace from './trace.js';
 
 /** Set once `--isolate` or CI mode loaded the analysis pool (its errors, its threads); other runs never load it. */
@@ -180,6 +181,7 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  preferBaselineWasm();
   runCli(process.argv.slice(2), {
     cwd: process.cwd(),
     stdout: (s) => process.stdout.write(s),

@@ -1,6 +1,4 @@
 import { createRequire } from 'node:module';
-import v8 from 'node:v8';
-import { isMainThread } from 'node:worker_threads';
 
 /**
  * The parts of libpg-query's Emscripten module this file calls. Its JS wrapper
@@ -94,23 +92,7 @@ class Parser {
   }
 }
 
-/**
- * V8 compiles WASM with a baseline compiler and recompiles the functions that run often
- * with its optimising compiler on background threads. For this parser that recompilation
- * costs more CPU (about 0.3 s, mostly on another core) than it saves in a one-shot run:
- * the main thread's time is about the same either way. So the main thread of a process
- * started without WASM tiering flags of its own keeps the parser on the baseline code.
- * V8 flags are process-wide, so analysis threads (long-lived, where the optimised code
- * does pay off after the first reviews) leave them alone.
- */
-function preferBaselineWasm(): void {
-  if (!isMainThread) return;
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  if (!/liftoff|wasm-tier|wasm-dynamic-tiering/.test(given)) v8.setFlagsFromString('--liftoff-only');
-}
-
 async function newParser(): Promise<Parser> {
-  preferBaselineWasm();
   const factory = createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js') as () => Promise<PgQueryModule>;
   return new Parser(await factory());
 }
