@@ -1,4 +1,6 @@
 // The module an analysis thread loads (src/pool/pool.ts): runs one whole review per task.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
 import { review } from '../engine.js';
 import type { RepoTree, ReviewResult } from '../model.js';
@@ -27,9 +29,23 @@ export function createAnalysisHandler(hooks: HandlerHooks = {}): (task: Analysis
       });
     } finally {
       port.close();
+      // After the result is sent: this thread is idle until its next review.
+      setImmediate(collectGarbage);
     }
   };
 }
+
+/**
+ * A full collection once a review is over. Its syntax trees and change set are garbage then, but V8 collects an
+ * idle isolate's old generation late, so without this the thread keeps its largest review's heap and the next
+ * review grows it further. `gc` is only reachable with --expose-gc; set at run time, the flag applies to contexts
+ * created afterwards, so a new context hands it over.
+ */
+const collectGarbage: () => void = (() => {
+  if (typeof globalThis.gc === 'function') return globalThis.gc as () => void;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
 
 /** The change set's tree, served by the main thread (where its GitHub client or git checkout is). */
 function remoteTree(port: MessagePort, send: (message: ThreadMessage) => void): RepoTree {
