@@ -297,6 +297,21 @@ function mixTable(counts: Record<Category, number>, total: number): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What no Node process can go below, from the rows measured in this run: Node's start, plus loading the Postgres
+ * parser, plus loading the engine and its rules, each alone. Said beside squawk's time on the many-files corpus,
+ * where the gap is mostly start-up rather than analysis.
+ */
+function floorNote(parts: Measured[], squawkMany: Measured, files: number): string {
+  const pick = (label: string) => parts.find((p) => p.label === label);
+  const node = pick('node');
+  const parser = pick('libpg-query');
+  const engine = pick('engine');
+  if (!node || !parser || !engine) return '';
+  const floor = parser.medianMs + engine.medianMs - node.medianMs;
+  return `- **A floor for Node:** starting Node and loading the Postgres parser, and starting Node and loading the engine with its rules, take ${ms(parser.medianMs)} and ${ms(engine.medianMs)} (rows below); together, counting Node's own start (${ms(node.medianMs)}) once, about ${ms(floor)} before the first statement is read. squawk lints all ${files} files in ${ms(squawkMany.medianMs)}${floor >= squawkMany.medianMs ? ', less than that floor, so the 1.0× target on this corpus is out of reach for a Node process however fast its analysis is' : ''}.`;
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (!existsSync(CLI)) throw new Error(`${relative(ROOT, CLI)} is missing: run \`npm run build\` first (npm run bench does).`);
@@ -414,6 +429,7 @@ ${row(`${many.files.length} files, ${num(many.statements)} statements`, sqMany, 
           : ''
       }
 - Time inside the review engine (median of the JSON's \`stats.durationMs\`): ${ms(outLarge.engineMs)} for the large file, ${ms(outMany.engineMs)} for the 700 files; the rest of the wall time is process start, module loading, reading files and writing the output.
+${floorNote(partsMeasured, sqMany, many.files.length)}
 
 **Cold start** (one ${small.statements}-statement Prisma migration, default config, ${coldRuns} runs):
 
