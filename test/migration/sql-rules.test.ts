@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { at, runFiles as run, type Files } from '../helpers/migration-run.js';
+import type { ChangedFile } from '../../src/model.js';
 import { review } from '../../src/engine.js';
 import { validateConfig } from '../../src/config/load.js';
 import { applyFix } from '../../src/examples.js';
 import { ruleById } from '../../checks/index.js';
 import { rewriteVerdict } from '../../checks/migration/alter-column-type.js';
 import { isMoneyName } from '../../checks/migration/money-as-float.js';
-import type { ChangedFile } from '../../src/model.js';
 
-type Files = Record<string, string>;
-
-async function run(files: Files, ruleIds: string[], config: Record<string, unknown> = {}) {
-  const list: ChangedFile[] = Object.entries(files).map(([path, content]) => ({ path, status: 'added', content, changedLines: 'all' }));
-  const result = await review(
-    { mode: 'scan', files: list, tree: { paths: async () => Object.keys(files), read: async (p) => files[p] } },
-    validateConfig(config, 'test'),
-    { rules: ruleIds.map((id) => ruleById.get(id)!) },
-  );
-  expect(result.findings.filter((f) => f.ruleId.startsWith('backend-review/'))).toEqual([]);
-  return result.findings;
-}
-const at = (fs: { ruleId: string; path: string; startLine: number }[]) => fs.map((f) => `${f.ruleId.replace('migration/', '')}:${f.path}:${f.startLine}`);
 
 describe('transaction and timeout state', () => {
   it('lock_timeout: SET, SET LOCAL, set_config, and switching it off again', async () => {

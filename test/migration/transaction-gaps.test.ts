@@ -1,29 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { at, runFiles as run, type Files } from '../helpers/migration-run.js';
 import { review } from '../../src/engine.js';
 import { defaultConfig, validateConfig } from '../../src/config/load.js';
 import { applyFix } from '../../src/examples.js';
 import { ruleById } from '../../checks/index.js';
 import { extractJsMigration } from '../../src/analyzers/sql/js-migration.js';
 import { loadSqlParser } from '../../src/analyzers/sql/parse.js';
-import type { ChangedFile, Finding } from '../../src/model.js';
+import type { Finding } from '../../src/model.js';
 
 // The transaction facts checked against Postgres in test/locks.pglite.test.ts, as the rules
 // see them: SET LOCAL scope, golang-migrate's one-query files, constraints inside ADD COLUMN,
 // and the Kysely / MikroORM runners.
 
-type Files = Record<string, string>;
-
-async function run(files: Files, ruleIds: string[], config: Record<string, unknown> = {}): Promise<Finding[]> {
-  const list: ChangedFile[] = Object.entries(files).map(([path, content]) => ({ path, status: 'added', content, changedLines: 'all' }));
-  const result = await review(
-    { mode: 'scan', files: list, tree: { paths: async () => Object.keys(files), read: async (p) => files[p] } },
-    validateConfig(config, 'test'),
-    { rules: ruleIds.map((id) => ruleById.get(id)!) },
-  );
-  expect(result.findings.filter((f) => f.ruleId.startsWith('backend-review/'))).toEqual([]);
-  return result.findings;
-}
-const at = (fs: Finding[]) => fs.map((f) => `${f.ruleId.replace('migration/', '')}:${f.path}:${f.startLine}`);
 
 beforeAll(async () => {
   await loadSqlParser();
