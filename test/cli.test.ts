@@ -114,6 +114,21 @@ describe('backend-review scan', () => {
     expect(JSON.parse(without.stdout).findings.map((f: { ruleId: string }) => f.ruleId)).toContain('migration/create-index-non-concurrent');
   });
 
+  it('sees the files beside a file named on its own: its down migration is not reported missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'br-named-'));
+    write(dir, 'db/migrations/000002_note.up.sql', 'ALTER TABLE orders ADD COLUMN note text;\n');
+    write(dir, 'db/migrations/000003_tag.up.sql', 'ALTER TABLE orders ADD COLUMN tag text;\n');
+    write(dir, 'db/migrations/000002_note.down.sql', 'ALTER TABLE orders DROP COLUMN note;\n');
+    const ids = async (file: string) => {
+      const r = await cli(['scan', file, '--format', 'json', '--fail-on', 'never'], dir);
+      return (JSON.parse(r.stdout).findings as { ruleId: string; path: string }[]).map((f) => `${f.ruleId} ${f.path}`);
+    };
+    const withDown = await ids('db/migrations/000002_note.up.sql');
+    expect(withDown).not.toContain('migration/missing-down-migration db/migrations/000002_note.up.sql');
+    expect(withDown.every((f) => f.endsWith('000002_note.up.sql'))).toBe(true); // neighbours are context, not reviewed
+    expect(await ids('db/migrations/000003_tag.up.sql')).toContain('migration/missing-down-migration db/migrations/000003_tag.up.sql');
+  });
+
   it('exits 2 for usage errors and missing paths', async () => {
     expect((await cli(['scan', '--format', 'xml'])).code).toBe(2);
     expect((await cli(['frobnicate'])).code).toBe(2);

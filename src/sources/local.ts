@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ChangeSet, ChangedFile, FileStatus, LineRange, RepoTree } from '../model.js';
 import { decodeFile } from './file-content.js';
 
@@ -39,9 +39,29 @@ export async function scanPaths(paths: string[], cwd: string, maxBytes: number):
     files.push({ path, status: 'added', changedLines: 'all', ...decoded });
   }
   const byPath = new Map(files.map((f) => [f.path, f]));
+  // A file named on its own is scanned with its folder around it: the files beside it are part of the tree (not
+  // reviewed), so a rule that looks for a neighbour (the `.down.sql` of an `.up.sql`, an earlier migration of the
+  // same folder) finds it instead of reporting it missing.
+  const neighbours = new Map<string, string>(); // path → absolute path
+  for (const target of targets) {
+    const abs = resolve(cwd, target);
+    if (!statSync(abs).isFile()) continue;
+    const folder = dirname(abs);
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const path = toPosix(relative(cwd, join(folder, entry.name)));
+      if (!byPath.has(path)) neighbours.set(path, join(folder, entry.name));
+    }
+  }
   const tree: RepoTree = {
-    paths: async () => [...byPath.keys()],
-    read: async (p) => byPath.get(p)?.content,
+    paths: async () => [...byPath.keys(), ...neighbours.keys()],
+    read: async (p) => {
+      if (byPath.has(p)) return byPath.get(p)!.content;
+      const abs = neighbours.get(p);
+      if (abs === undefined) return undefined;
+      const decoded = decodeFile(await readFile(abs), maxBytes);
+      return 'content' in decoded ? decoded.content : undefined;
+    },
   };
   return { files, mode: 'scan', tree };
 }
