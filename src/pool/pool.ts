@@ -10,6 +10,8 @@ import type { ChangeSet, RepoTree, ReviewResult } from '../model.js';
 import { PermanentJobError } from '../queue/types.js';
 import type { AnalysisTask, ThreadMessage, TreeReply } from './protocol.js';
 
+/** Default of ANALYSIS_THREAD_MEMORY_MB: several times what a 1,000-file review needs (about 170 MB of heap). */
+export const DEFAULT_THREAD_MEMORY_MB = 2048;
 /** Default of ANALYSIS_TIMEOUT_MS: the whole analysis of one review, re-runs included. */
 export const DEFAULT_REVIEW_TIMEOUT_MS = 300_000;
 /** Files skipped for the per-file budget before the review gives up: each one costs a re-run. */
@@ -29,6 +31,8 @@ export interface AnalysisPoolOptions {
   maxSlowFiles?: number;
   /** The module a thread loads; its default export handles an AnalysisTask (tests pass a wrapper). */
   worker?: URL;
+  /** A thread's JS heap limit in MB (ANALYSIS_THREAD_MEMORY_MB): past it the thread is stopped, not the process. */
+  memoryLimitMb?: number;
 }
 
 export interface PoolLogger {
@@ -52,6 +56,11 @@ export class AnalysisTimeoutError extends PermanentJobError {
   override name = 'AnalysisTimeoutError';
 }
 
+/** A thread ran out of memory while working across files (no one file to skip): a retry would do the same. */
+export class AnalysisOutOfMemoryError extends PermanentJobError {
+  override name = 'AnalysisOutOfMemoryError';
+}
+
 /** The pool's settings from the environment: ANALYSIS_THREADS and ANALYSIS_TIMEOUT_MS. Throws on a malformed value. */
 export function poolOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AnalysisPoolOptions {
   const int = (name: string, min: number): number | undefined => {
@@ -61,7 +70,7 @@ export function poolOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Analys
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not "${raw}"`);
     return n;
   };
-  return { threads: int('ANALYSIS_THREADS', 0), reviewTimeoutMs: int('ANALYSIS_TIMEOUT_MS', 1000) };
+  return { threads: int('ANALYSIS_THREADS', 0), reviewTimeoutMs: int('ANALYSIS_TIMEOUT_MS', 1000), memoryLimitMb: int('ANALYSIS_THREAD_MEMORY_MB', 64) };
 }
 
 /** Default thread count: one per CPU, at most 4 (the main thread needs little: it waits on GitHub). */
@@ -83,6 +92,7 @@ export class AnalysisPool {
   readonly threads: number;
   readonly reviewTimeoutMs: number;
   readonly maxSlowFiles: number;
+  readonly memoryLimitMb: number;
   readonly #worker: URL;
   #piscina: Piscina | undefined;
 
@@ -90,6 +100,7 @@ export class AnalysisPool {
     this.threads = options.threads ?? defaultThreads();
     this.reviewTimeoutMs = options.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
     this.maxSlowFiles = options.maxSlowFiles ?? MAX_SLOW_FILES;
+    this.memoryLimitMb = options.memoryLimitMb ?? DEFAULT_THREAD_MEMORY_MB;
     this.#worker = options.worker ?? ANALYSIS_WORKER;
   }
 
@@ -103,14 +114,23 @@ export class AnalysisPool {
       const files = slow.size === 0 ? changeSet.files : changeSet.files.map((f) => (slow.has(f.path) ? { ...f, content: undefined, skipped: slow.get(f.path) } : f));
       const outcome = await this.#attempt({ ...changeSet, files }, config, budgetMs, clock, slow, options);
       if ('result' in outcome) return outcome.result;
-      const { path } = outcome;
-      const reason = `analysis took longer than ${formatSeconds(budgetMs)}; skipped`;
-      slow.set(path, reason);
-      options.metrics?.recordAnalysisTimeout('file');
-      options.log?.warn({ path, budget_ms: budgetMs, skipped_so_far: slow.size }, `${path}: analysis ran past its time budget of ${formatSeconds(budgetMs)}; reviewing again without it`);
+      const { path, outOfMemory } = outcome;
+      if (outOfMemory) {
+        slow.set(path, `analysis ran out of memory (the analysis thread's ${this.memoryLimitMb} MB); skipped`);
+        options.log?.warn({ path, memory_limit_mb: this.memoryLimitMb, skipped_so_far: slow.size }, `${path}: analysis ran out of memory; reviewing again without it`);
+      } else {
+        slow.set(path, `analysis took longer than ${formatSeconds(budgetMs)}; skipped`);
+        options.metrics?.recordAnalysisTimeout('file');
+        options.log?.warn({ path, budget_ms: budgetMs, skipped_so_far: slow.size }, `${path}: analysis ran past its time budget of ${formatSeconds(budgetMs)}; reviewing again without it`);
+      }
       if (slow.size >= this.maxSlowFiles) {
         options.metrics?.recordAnalysisTimeout('review');
-        throw new AnalysisTimeoutError(`analysis stopped: ${slow.size} files each took longer than ${formatSeconds(budgetMs)} (${[...slow.keys()].join(', ')})`);
+        const timeOnly = [...slow.values()].every((why) => why.startsWith('analysis took longer'));
+        throw new AnalysisTimeoutError(
+          timeOnly
+            ? `analysis stopped: ${slow.size} files each took longer than ${formatSeconds(budgetMs)} (${[...slow.keys()].join(', ')})`
+            : `analysis stopped: ${slow.size} files could not be analysed (${[...slow].map(([path, why]) => `${path}: ${why.replace(/; skipped$/, '')}`).join('; ')})`,
+        );
       }
     }
   }
@@ -130,6 +150,7 @@ export class AnalysisPool {
         maxThreads: this.threads,
         idleTimeout: IDLE_TIMEOUT_MS,
         execArgv: execArgvFor(this.#worker),
+        resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb },
       });
       // An error in a thread between tasks (a task's own errors reject its run()); unheard, it would crash the process.
       this.#piscina.on('error', (err: Error) => process.emitWarning(`analysis thread failed between reviews: ${err?.message ?? err}`));
@@ -137,7 +158,7 @@ export class AnalysisPool {
     return this.#piscina;
   }
 
-  /** One run in one thread; `{ path }` when that file used up its budget and the thread was stopped. */
+  /** One run in one thread; `{ path }` when that file used up its time budget, or the thread's memory, and the thread was stopped. */
   async #attempt(
     changeSet: ChangeSet,
     config: Config,
@@ -146,7 +167,7 @@ export class AnalysisPool {
     clock: { leftMs: number },
     slow: Map<string, string>,
     options: PoolReviewOptions,
-  ): Promise<{ result: ReviewResult } | { path: string }> {
+  ): Promise<{ result: ReviewResult } | { path: string; outOfMemory?: boolean }> {
     const { signal } = options;
     signal?.throwIfAborted();
     const stop = new AbortController();
@@ -200,6 +221,12 @@ export class AnalysisPool {
     } catch (err) {
       if (overrun !== undefined) return { path: overrun };
       if (signal?.aborted) throw signal.reason;
+      if ((err as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        // Node stopped the thread, not the process. Messages it sent before are still arriving: let them.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (current !== undefined) return { path: current, outOfMemory: true };
+        throw new AnalysisOutOfMemoryError(`analysis ran out of memory (the analysis thread's ${this.memoryLimitMb} MB) while working across files; stopped`);
+      }
       if (timedOut) {
         options.metrics?.recordAnalysisTimeout('review');
         throw new AnalysisTimeoutError(`analysis took longer than ${formatSeconds(this.reviewTimeoutMs)} in total; stopped`);

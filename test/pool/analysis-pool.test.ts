@@ -112,6 +112,24 @@ describe('the per-file time budget', () => {
     expect(ticks).toBeGreaterThan(elapsed / 20 / 4);
   });
 
+  it('skips a file whose analysis runs the thread out of memory, and delivers the rest of the review with a note', async () => {
+    const warnings: object[] = [];
+    const { 'db/migrations/0001_hang-forever.sql': _hang, ...rest } = files;
+    const hungry = { ...rest, 'db/migrations/0001_eat-memory.sql': 'SELECT 1;\n' };
+    const result = await pool({ worker: HANGING_WORKER, memoryLimitMb: 64 }).review(changeSet(hungry), config, { log: { warn: (o) => warnings.push(o) } });
+    expect(result.skipped).toContainEqual({ path: 'db/migrations/0001_eat-memory.sql', reason: "analysis ran out of memory (the analysis thread's 64 MB); skipped" });
+    expect(result.findings.map((f) => `${f.path} ${f.ruleId}`)).toEqual(
+      expect.arrayContaining(['db/migrations/0002_index.sql migration/create-index-non-concurrent', 'src/log.ts observability/console-log']),
+    );
+    expect(warnings).toEqual([{ path: 'db/migrations/0001_eat-memory.sql', memory_limit_mb: 64, skipped_so_far: 1 }]);
+  }, 60_000);
+
+  it('reads the thread memory limit from ANALYSIS_THREAD_MEMORY_MB', () => {
+    expect(poolOptionsFromEnv({ ANALYSIS_THREAD_MEMORY_MB: '512' }).memoryLimitMb).toBe(512);
+    expect(poolOptionsFromEnv({}).memoryLimitMb).toBeUndefined();
+    expect(() => poolOptionsFromEnv({ ANALYSIS_THREAD_MEMORY_MB: '8' })).toThrow(/ANALYSIS_THREAD_MEMORY_MB must be an integer of at least 64/);
+  });
+
   it('gives up after a bounded number of files over budget', async () => {
     const many = { ...files, 'db/migrations/0003_hang-forever.sql': 'SELECT 1;\n', 'db/migrations/0004_hang-forever.sql': 'SELECT 1;\n' };
     const metrics: string[] = [];
