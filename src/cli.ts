@@ -152,7 +152,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof ConfigError || err instanceof SourceError || (traceModule && err instanceof traceModule.TraceError) || (poolModule && err instanceof poolModule.AnalysisTimeoutError)) {
+    if (err instanceof ConfigError || err instanceof SourceError || (traceModule && err instanceof traceModule.TraceError) || (poolModule && err instanceof poolModule.AnalysisStoppedError)) {
       io.stderr(`backend-review: ${err.message}\n`);
       return EXIT.usage;
     }

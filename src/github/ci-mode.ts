@@ -4,7 +4,7 @@ import { Octokit } from '@octokit/rest';
 import { CONFIG_PATH, ConfigError, defaultConfig, loadConfigFile, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { ReviewResult } from '../model.js';
-import { AnalysisTimeoutError, sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
+import { AnalysisStoppedError, sharedAnalysisPool, type AnalysisPool } from '../pool/pool.js';
 import { toSarif } from '../reporters/sarif.js';
 import { toText } from '../reporters/text.js';
 import { CheckRun } from './check-run.js';
@@ -157,7 +157,7 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
         return CI_EXIT.ok;
       }
     } catch (err) {
-      if (err instanceof AnalysisTimeoutError) {
+      if (err instanceof AnalysisStoppedError) {
         await concludeAfterFailure(check, err, log);
         options.stderr(`backend-review: ${err.message}. The check run on ${where} is concluded neutral with that reason and nothing else was posted.\n`);
         return CI_EXIT.ok;
@@ -176,7 +176,7 @@ export async function runCiMode(options: CiModeOptions): Promise<number> {
     try {
       result = await analysis.review(loaded.changeSet, config, { log: { warn: (o, m) => log.warn(o, m) } });
     } catch (err) {
-      if (!(err instanceof AnalysisTimeoutError)) throw err;
+      if (!(err instanceof AnalysisStoppedError)) throw err;
       options.stderr(`backend-review: ${err.message}. ${readOnlyReason}, so nothing was posted on ${where} either.\n`);
       return CI_EXIT.ok;
     }

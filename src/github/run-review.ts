@@ -53,7 +53,7 @@ export async function runReview(input: RunReviewInput): Promise<ReviewOutcome> {
     const state = summary?.state ?? { ignores: [] };
     const config = withIgnores(input.config, state.ignores.map((i) => i.rule));
     // In a worker thread: a pathological file is skipped past its time budget; a review past the whole budget
-    // throws AnalysisTimeoutError (a PermanentJobError: retrying the same commit would time out again).
+    // throws AnalysisStoppedError (a PermanentJobError: retrying the same commit would stop again).
     let result: ReviewResult | undefined;
     try {
       result = await (input.analysis ?? sharedAnalysisPool()).review(loaded.changeSet, config, { signal: input.signal, log, metrics: input.metrics });

@@ -51,13 +51,18 @@ export interface PoolReviewOptions {
   metrics?: AnalysisMetrics;
 }
 
-/** The analysis of one review ran past its whole budget, or too many files ran past theirs: a retry would do the same. */
-export class AnalysisTimeoutError extends PermanentJobError {
+/** The pool stopped a review's analysis for a limit it would reach again: not retried, the check run says why. */
+export class AnalysisStoppedError extends PermanentJobError {
+  override name = 'AnalysisStoppedError';
+}
+
+/** The analysis of one review ran past its whole budget, or too many files ran past theirs. */
+export class AnalysisTimeoutError extends AnalysisStoppedError {
   override name = 'AnalysisTimeoutError';
 }
 
-/** A thread ran out of memory while working across files (no one file to skip): a retry would do the same. */
-export class AnalysisOutOfMemoryError extends PermanentJobError {
+/** A thread ran out of memory while working across files (no one file to skip). */
+export class AnalysisOutOfMemoryError extends AnalysisStoppedError {
   override name = 'AnalysisOutOfMemoryError';
 }
 
