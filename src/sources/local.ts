@@ -43,10 +43,8 @@ export async function scanPaths(paths: string[], cwd: string, maxBytes: number):
   // reviewed), so a rule that looks for a neighbour (the `.down.sql` of an `.up.sql`, an earlier migration of the
   // same folder) finds it instead of reporting it missing.
   const neighbours = new Map<string, string>(); // path → absolute path
-  for (const target of targets) {
-    const abs = resolve(cwd, target);
-    if (!statSync(abs).isFile()) continue;
-    const folder = dirname(abs);
+  const folders = new Set(targets.map((t) => resolve(cwd, t)).filter((abs) => statSync(abs).isFile()).map((abs) => dirname(abs)));
+  for (const folder of folders) {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       if (!entry.isFile()) continue;
       const path = toPosix(relative(cwd, join(folder, entry.name)));
