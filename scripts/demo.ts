@@ -8,10 +8,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import pc from 'picocolors';
-import { GitHubEmulator, serveEmulator } from '../src/emulator/index.js';
+import { freePort, GitHubEmulator, serveEmulator } from '../src/emulator/index.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DEMO = join(ROOT, 'fixtures/github/demo');
@@ -32,16 +31,6 @@ function readTree(dir: string): Record<string, string> {
   return out;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;

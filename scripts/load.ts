@@ -21,11 +21,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GitHubEmulator } from '../src/emulator/index.js';
+import { freePort, GitHubEmulator, serveEmulator } from '../src/emulator/index.js';
 import type { Pull } from '../src/emulator/state.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -49,16 +47,6 @@ if (STOP_AFTER && REDIS) throw new Error('--stop-app-after is for the in-process
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A pull request of F files: a few migrations (some with findings), handlers, config and docs. */
 function prFiles(i: number, count: number): Record<string, string> {
@@ -115,25 +103,8 @@ async function main(): Promise<number> {
     const repo = emu.createRepo('load', `svc-${i}`, BASE);
     pulls.push(emu.openPull(repo, { title: `Load PR ${i}`, author: 'dev', files: prFiles(i, FILES) }));
   }
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      await sleep(MIN_LAT + Math.random() * (MAX_LAT - MIN_LAT));
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let result;
-      try {
-        result = emu.handle({ method: req.method ?? 'GET', url: `http://${req.headers.host}${req.url}`, headers: req.headers, body: raw || undefined });
-      } catch (err) {
-        emu.violations.push(`emulator crashed on ${req.method} ${req.url}: ${(err as Error).message}`);
-        result = { status: 500, headers: { 'content-type': 'application/json' }, body: { message: 'emulator error' } };
-      }
-      res.writeHead(result.status, result.headers);
-      res.end(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const ghHost = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  const github = await serveEmulator(emu, 0, () => MIN_LAT + Math.random() * (MAX_LAT - MIN_LAT));
+  const ghHost = github.host;
 
   // 2. Redis (queue mode), the app server and the workers.
   const children: ChildProcess[] = [];
@@ -448,7 +419,7 @@ async function main(): Promise<number> {
   } finally {
     clearInterval(sampler);
     for (const c of [...children].reverse()) await stop(c);
-    server.close();
+    await github.close();
     if (redisDir) rmSync(redisDir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
 export { GitHubEmulator, type EmulatorRequest, type EmulatorResponse, type Failure, type NewPull } from './emulator.js';
-export { serveEmulator } from './server.js';
+export { freePort, serveEmulator } from './server.js';
 export { RequestValidator } from './validate.js';
 export { OPERATIONS } from './operations.js';

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { GitHubEmulator } from './emulator.js';
 
 /**
@@ -7,11 +7,17 @@ import type { GitHubEmulator } from './emulator.js';
  * /api/v3 and GraphQL at /api/graphql, the layout of GitHub Enterprise Server, so Probot
  * reaches it with GHE_HOST and GHE_PROTOCOL=http.
  */
-export async function serveEmulator(emu: GitHubEmulator, port = 0): Promise<{ server: Server; host: string; close: () => Promise<void> }> {
+export async function serveEmulator(
+  emu: GitHubEmulator,
+  port = 0,
+  /** Milliseconds to hold each answer, as GitHub's own latency would (the load test). */
+  delayMs?: () => number,
+): Promise<{ server: Server; host: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs()));
       const raw = Buffer.concat(chunks).toString('utf8');
       let result;
       try {
@@ -32,4 +38,17 @@ export async function serveEmulator(emu: GitHubEmulator, port = 0): Promise<{ se
     host: `127.0.0.1:${actual}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A free loopback port, for a server started next (the app, a worker's metrics, redis-server). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -1,5 +1,5 @@
+export { freePort } from '../../src/emulator/index.js';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 
 /** POSTs with node:http (nock's fetch interceptor cannot pass a request body through to a real server). */
 export function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
@@ -13,14 +13,3 @@ export function post(url: string, headers: Record<string, string>, body: string)
   });
 }
 
-/** A free loopback port for a real app server in a test. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveEmulator } from '../../src/emulator/index.js';
+import { freePort, serveEmulator } from '../../src/emulator/index.js';
 import { skipRedisTests, TestRedis } from '../queue/redis-server.js';
 import { world } from './world.js';
 import { pullRequestEvent } from './payloads.js';
 import { privateKey, startHarness, stopHarness } from './harness.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;

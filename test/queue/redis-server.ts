@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/emulator/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -19,17 +19,6 @@ if (skipRedisTests) {
   console.warn('[redis tests] SKIPPED: redis-server is not installed (apt-get install -y redis-server). In CI (CI=true) or .ci/run they run and fail instead.');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A throwaway redis-server on 127.0.0.1, random port, data (AOF) in a temp dir. */
 export class TestRedis {
